@@ -1,0 +1,103 @@
+"""The ``vulndesk`` command: argument parsing and dispatch to one module per command group.
+
+Command modules are imported only when their command runs, so that ``vulndesk scan`` pays for
+nothing it does not use. Exit codes: 0 success, 1 a ``--fail-on`` gate tripped, 2 bad input or
+usage, 3 an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from vulndesk import __version__
+
+EXIT_OK = 0
+EXIT_GATE = 1
+EXIT_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every command."""
+    parser = argparse.ArgumentParser(
+        prog="vulndesk",
+        description="Self-hosted vulnerability handling: SBOMs in, findings out.",
+    )
+    parser.add_argument("--version", action="version", version=f"vulndesk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    feeds = commands.add_parser("feeds", help="vulnerability feeds").add_subparsers(
+        dest="feeds_command", metavar="ACTION", required=True
+    )
+    feeds_import = feeds.add_parser(
+        "import",
+        help="import OSV records from JSON files, directories or bulk-export zips",
+        description="Import OSV records. A zip or directory with a bad record imports the rest "
+        "and reports what it skipped; a bad single file stores nothing.",
+    )
+    feeds_import.add_argument("paths", nargs="+", metavar="PATH")
+    feeds_import.add_argument(
+        "--strict", action="store_true", help="store nothing when any record is refused"
+    )
+    feeds_import.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+
+    scan = commands.add_parser("scan", help="match an SBOM against the stored advisories")
+    scan.add_argument("sbom", metavar="SBOM", help="CycloneDX or SPDX file (format from content)")
+    scan.add_argument("--format", "-f", choices=["table", "json"], default="table")
+    scan.add_argument(
+        "--fail-on",
+        choices=["low", "medium", "high", "critical"],
+        help="exit 1 when a finding rated this or higher exists (a CI gate)",
+    )
+    scan.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+
+    demo = commands.add_parser(
+        "demo", help="load demo advisories and SBOMs into the database and show what to try"
+    )
+    demo.add_argument("--no-serve", action="store_true", help="only load the data")
+    demo.add_argument("--port", type=int, default=8000)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.add_argument("--verbose", "-v", action="store_true")
+
+    serve = commands.add_parser("serve", help="run the web server (development server)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    worker = commands.add_parser("worker", help="run a background worker")
+    worker.add_argument("--once", action="store_true", help="exit when the queue is empty")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    args = build_parser().parse_args(argv)
+    from vulndesk.core.errors import VulndeskError
+
+    try:
+        if args.command == "feeds":
+            from vulndesk.cli import feeds
+
+            return feeds.run(args)
+        if args.command == "scan":
+            from vulndesk.cli import scan
+
+            return scan.run(args)
+        if args.command == "demo":
+            from vulndesk.cli import demo
+
+            return demo.run(args)
+        from vulndesk.cli import server
+
+        return server.run(args)
+    except VulndeskError as exc:
+        print(f"vulndesk: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("vulndesk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Test set-up shared by the whole suite.
+
+The database under test is whatever ``VULNDESK_DATABASE_URL`` names (scripts/test runs the suite
+on SQLite, then the ``db`` tests again on PostgreSQL). Tests that touch a database are marked
+``db`` automatically. Command-line tests run the real ``vulndesk`` in a subprocess against a
+fresh database of the same backend (``cli`` fixture).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from support import SHARED_DATA, shared_data  # noqa: F401 - re-exported for tests
+
+_DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "cli", "cli_database_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") or fixtures & _DB_FIXTURES:
+            item.add_marker(pytest.mark.db)
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "pgsql://"))
+
+
+@pytest.fixture
+def cli_database_url(tmp_path: Path) -> Iterator[str]:
+    """Yield the URL of a new, empty database of the backend under test; drop it afterwards."""
+    base = os.environ.get("VULNDESK_DATABASE_URL", "")
+    if not _is_postgres(base):
+        yield f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+        return
+    import psycopg
+
+    admin = base.rsplit("/", 1)[0] + "/postgres"
+    name = f"vulndesk_cli_{secrets.token_hex(6)}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Cli:
+    """Runs the real ``vulndesk`` command in a subprocess against one test database."""
+
+    database_url: str
+    home: Path
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VULNDESK_")}
+        env.update(VULNDESK_DATABASE_URL=self.database_url, VULNDESK_HOME=str(self.home))
+        return env
+
+    def __call__(self, *args: str | Path, timeout: float = 300) -> CliResult:
+        proc = subprocess.run(
+            [sys.executable, "-m", "vulndesk", *map(str, args)],
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            timeout=timeout,
+            check=False,
+        )
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli(cli_database_url: str, tmp_path: Path) -> Cli:
+    """Return a runner for the ``vulndesk`` command on a fresh database."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return Cli(cli_database_url, home)
