@@ -26,7 +26,8 @@ __all__ = ["InvalidVersion", "VersionScheme"]
 class VersionScheme(ABC):
     """Orders the versions of one ecosystem."""
 
-    #: short stable name, e.g. ``"pypi"``, ``"semver"``, ``"dpkg"``; used in messages and the VERS scheme
+    #: short stable name, e.g. ``"pypi"``, ``"semver"``, ``"deb"``; used in messages and as the
+    #: VERS scheme
     name: str
 
     @abstractmethod
@@ -36,7 +37,8 @@ class VersionScheme(ABC):
     def compare(self, a: str, b: str) -> int:
         """Return -1, 0 or 1 as ``a`` sorts before, equal to or after ``b``."""
         ka, kb = self.cached_key(a), self.cached_key(b)
-        return (ka > kb) - (ka < kb)
+        # keys are typed Any: bool() keeps the result an int for mypy --strict
+        return bool(ka > kb) - bool(ka < kb)
 
     def is_valid(self, version: str) -> bool:
         """Return whether ``version`` parses in this scheme."""
