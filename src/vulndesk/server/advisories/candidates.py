@@ -13,6 +13,7 @@ import orjson
 
 from vulndesk.core.advisories.model import Advisory
 from vulndesk.core.advisories.osv import parse_osv
+from vulndesk.core.ids.aliases import AliasGroups
 from vulndesk.server.rawdb import RawDatabase
 
 # Far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
@@ -21,9 +22,10 @@ _CHUNK = 900
 
 def fetch_candidates(
     db: RawDatabase, keys: Iterable[tuple[str, str]]
-) -> tuple[list[Advisory], dict[str, str]]:
+) -> tuple[list[Advisory], AliasGroups]:
     """Return the live (not withdrawn) advisories naming any (ecosystem, lookup name) in ``keys``,
-    parsed from their stored text, and a map of advisory id to alias group key."""
+    parsed from their stored text, and the whole stored alias groups they belong to (every record
+    sharing a candidate's ``group_key``, so ids known only through other sources are included)."""
     wanted = set(keys)
     names = sorted({name for _, name in wanted})
     ids: set[str] = set()
@@ -36,7 +38,7 @@ def fetch_candidates(
         )
         ids.update(advisory_id for eco, name, advisory_id in rows if (eco, name) in wanted)
     records: list[Advisory] = []
-    groups: dict[str, str] = {}
+    group_keys: set[str] = set()
     ordered = sorted(ids)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
@@ -47,5 +49,23 @@ def fetch_candidates(
         )
         for advisory_id, raw, group_key, source in rows:
             records.append(parse_osv(orjson.loads(raw), source=source))
-            groups[advisory_id] = group_key
+            group_keys.add(group_key)
+    groups = AliasGroups()
+    ordered = sorted(group_keys)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        rows = db.query(
+            "SELECT id, aliases FROM advisories_advisory"
+            f" WHERE group_key IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+            chunk,
+        )
+        for advisory_id, aliases in rows:
+            groups.add(advisory_id, _json_list(aliases))
     return records, groups
+
+
+def _json_list(value: object) -> list[str]:
+    """Return a JSON column's list: text on SQLite, already decoded by psycopg on PostgreSQL."""
+    if isinstance(value, str | bytes):
+        value = orjson.loads(value)
+    return [str(v) for v in value] if isinstance(value, list) else []

@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from vulndesk.core.advisories.model import Advisory as AdvisoryRecord
-from vulndesk.core.advisories.osv import lookup_name, parse_osv
+from vulndesk.core.advisories.osv import parse_osv
 from vulndesk.core.advisories.sources import iter_osv_documents
 from vulndesk.core.errors import AdvisoryError
 from vulndesk.core.ids.aliases import AliasGroups
+from vulndesk.core.matching.identity import LookupKey, affected_lookup_key
 from vulndesk.server.advisories.models import Advisory, AffectedPackage, FeedImport
 from vulndesk.server.audit.services import audit_record
 
@@ -197,9 +198,9 @@ def _advisory_row(item: _Incoming, group_key: str, now: object) -> Advisory:
 
 
 def _package_rows(record: AdvisoryRecord) -> Iterable[AffectedPackage]:
-    seen: set[tuple[str, str]] = set()
+    seen: set[LookupKey] = set()
     for affected in record.affected:
-        key = (affected.ecosystem, lookup_name(affected.ecosystem, affected.name))
+        key = affected_lookup_key(affected)
         if key not in seen:
             seen.add(key)
             yield AffectedPackage(advisory_id=record.id, ecosystem=key[0], name=key[1])

@@ -1,0 +1,75 @@
+"""The human-readable scan report: a findings table, then what was not evaluated and why."""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+_STYLE = {
+    "CRITICAL": "bold white on red",
+    "HIGH": "bold red",
+    "MEDIUM": "yellow",
+    "LOW": "cyan",
+    "NONE": "dim",
+}
+_ORDER = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE", "UNKNOWN"]
+
+
+def render_report(report: dict[str, Any], *, source: str, warnings: tuple[str, ...] = ()) -> str:
+    """Return the report contract (``report_to_json``) rendered as text tables."""
+    out = io.StringIO()
+    width = int(os.environ.get("COLUMNS", "0")) or 140
+    console = Console(file=out, width=width, force_terminal=False, color_system=None)
+    summary = report["summary"]
+    counts = ", ".join(
+        f"{summary['by_severity'][r]} {r.lower()}" for r in _ORDER if summary["by_severity"].get(r)
+    )
+    console.print(
+        f"{source}: {summary['components']} components, {summary['evaluated']} evaluated, "
+        f"{summary['findings']} findings ({summary['vulnerabilities']} vulnerabilities)"
+        + (f": {counts}" if counts else "")
+    )
+    for warning in warnings:
+        console.print(f"warning: {warning}")
+    if report["findings"]:
+        table = Table(show_lines=False, expand=False)
+        for column in ("severity", "vulnerability", "component", "affected", "fixed in", "summary"):
+            table.add_column(column, overflow="fold")
+        for finding in report["findings"]:
+            vuln = finding["vulnerability"]
+            severity = vuln["severity"]
+            rating = severity["rating"] if severity else "UNKNOWN"
+            score = f" {severity['score']:.1f}" if severity and severity["score"] is not None else ""
+            others = [a for a in vuln["aliases"] if a != vuln["id"]]
+            component = finding["component"]
+            table.add_row(
+                Text(rating + score, style=_STYLE.get(rating, "")),
+                vuln["id"] + (f"\n({', '.join(others)})" if others else ""),
+                f"{component['name']} {component['version'] or ''}".strip(),
+                finding["affected_range"],
+                ", ".join(finding["fixed_versions"]) or "no fix",
+                (vuln["summary"] or "")[:80],
+            )
+        console.print(table)
+    else:
+        console.print("no findings")
+    if report["not_evaluated"]:
+        console.print(f"\nnot evaluated ({len(report['not_evaluated'])}):")
+        for item in report["not_evaluated"]:
+            c = item["component"]
+            console.print(f"  {c['name']} {c['version'] or ''}: {item['reason']}", highlight=False)
+    if report.get("undetermined"):
+        console.print(f"\nundetermined ({len(report['undetermined'])}):")
+        for item in report["undetermined"]:
+            c = item["component"]
+            console.print(
+                f"  {c['name']} {c['version'] or ''} / {item['vulnerability']['id']}: "
+                f"{item['reason']}",
+                highlight=False,
+            )
+    return out.getvalue()

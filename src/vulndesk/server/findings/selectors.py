@@ -1,0 +1,41 @@
+"""Scanning an SBOM against the stored advisories (a read: nothing is written)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from vulndesk.core.advisories.model import Advisory
+from vulndesk.core.ids.aliases import AliasGroups
+from vulndesk.core.matching.engine import MatchReport, match_components
+from vulndesk.core.matching.identity import LookupKey
+from vulndesk.core.sbom.model import Sbom
+from vulndesk.server.advisories.candidates import fetch_candidates
+from vulndesk.server.rawdb import RawDatabase
+
+
+class _StoredAliases:
+    """The alias groups of the stored records a scan looked at (filled by ``advisories_for``)."""
+
+    def __init__(self) -> None:
+        self.groups = AliasGroups()
+
+    def group_of(self, identifier: str) -> str:
+        return self.groups.group_of(identifier)
+
+    def members(self, key: str) -> frozenset[str]:
+        return self.groups.members(key)
+
+
+def scan_sbom(*, sbom: Sbom, db: RawDatabase) -> MatchReport:
+    """Return the findings for every component of ``sbom`` (not its subject) from ``db``.
+
+    ``db`` is a RawDatabase: the command line opens one without Django (``rawdb.connect``), the
+    server wraps Django's connection (``advisories.selectors``).
+    """
+    aliases = _StoredAliases()
+
+    def advisories_for(keys: frozenset[LookupKey]) -> Iterable[Advisory]:
+        records, aliases.groups = fetch_candidates(db, keys)
+        return records
+
+    return match_components(sbom.components, advisories_for, aliases=aliases)
