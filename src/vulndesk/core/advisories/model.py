@@ -25,7 +25,10 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Range:
-    """One OSV ``affected[].ranges[]`` entry; events are kept in file order (they may be unsorted)."""
+    """One OSV ``affected[].ranges[]`` entry.
+
+    Events are kept in file order (they may be unsorted).
+    """
 
     type: str  # "SEMVER" | "ECOSYSTEM" | "GIT" (kept as written when unknown)
     events: tuple[Event, ...]
@@ -34,7 +37,10 @@ class Range:
 
 @dataclass(frozen=True, slots=True)
 class Severity:
-    """A severity as the record states it: ``type`` CVSS_V2 | CVSS_V3 | CVSS_V4 | Ubuntu..., ``score`` vector."""
+    """A severity as the record states it.
+
+    ``type`` is CVSS_V2 | CVSS_V3 | CVSS_V4 | Ubuntu...; ``score`` the vector (or priority word).
+    """
 
     type: str
     score: str
