@@ -91,3 +91,12 @@ def cli(cli_database_url: str, tmp_path: Path) -> Cli:
     home = tmp_path / "home"
     home.mkdir()
     return Cli(cli_database_url, home)
+
+
+# Property tests run the same examples on every machine, so CI never flakes on a lucky draw;
+# HYPOTHESIS_PROFILE=explore draws new examples locally.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+_hypothesis_settings.register_profile("explore", deadline=None)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
