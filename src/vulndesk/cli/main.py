@@ -16,6 +16,7 @@ from vulndesk import __version__
 EXIT_OK = 0
 EXIT_GATE = 1
 EXIT_INPUT = 2
+EXIT_INTERNAL = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,9 +95,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VulndeskError as exc:
         print(f"vulndesk: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except OSError as exc:
+        # a file the user named cannot be read or written: bad input, not a crash
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"vulndesk: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("vulndesk: interrupted", file=sys.stderr)
         return 130
+    except Exception:  # noqa: BLE001 - the last line of defence: say it is our bug
+        import traceback
+
+        traceback.print_exc()
+        print(
+            "vulndesk: internal error (a bug in vulndesk, please report it with the trace above)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -64,6 +64,21 @@ def fetch_candidates(
     return records, groups
 
 
+def fetch_records(db: RawDatabase, ids: Iterable[str]) -> list[Advisory]:
+    """Return the stored, live records whose id is in ``ids``, parsed from their text."""
+    records: list[Advisory] = []
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        rows = db.query(
+            "SELECT raw, source FROM advisories_advisory"
+            f" WHERE withdrawn IS NULL AND id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+            chunk,
+        )
+        records.extend(parse_osv(orjson.loads(raw), source=source) for raw, source in rows)
+    return records
+
+
 def _json_list(value: object) -> list[str]:
     """Return a JSON column's list: text on SQLite, already decoded by psycopg on PostgreSQL."""
     if isinstance(value, str | bytes):

@@ -9,7 +9,7 @@ from vulndesk.core.ids.aliases import AliasGroups
 from vulndesk.core.matching.engine import MatchReport, match_components
 from vulndesk.core.matching.identity import LookupKey
 from vulndesk.core.sbom.model import Sbom
-from vulndesk.server.advisories.candidates import fetch_candidates
+from vulndesk.server.advisories.candidates import fetch_candidates, fetch_records
 from vulndesk.server.rawdb import RawDatabase
 
 
@@ -34,8 +34,19 @@ def scan_sbom(*, sbom: Sbom, db: RawDatabase) -> MatchReport:
     """
     aliases = _StoredAliases()
 
+    fetched: dict[str, Advisory] = {}
+
     def advisories_for(keys: frozenset[LookupKey]) -> Iterable[Advisory]:
         records, aliases.groups = fetch_candidates(db, keys)
+        fetched.update((r.id, r) for r in records)
         return records
 
-    return match_components(sbom.components, advisories_for, aliases=aliases)
+    def group_records(ids: frozenset[str]) -> Iterable[Advisory]:
+        # Severity comes from the whole alias group (Go's database has no CVSS; the GHSA record
+        # of the same CVE does); only records not read already are fetched.
+        known = [fetched[i] for i in ids if i in fetched]
+        return known + fetch_records(db, (i for i in ids if i not in fetched))
+
+    return match_components(
+        sbom.components, advisories_for, aliases=aliases, group_records=group_records
+    )
