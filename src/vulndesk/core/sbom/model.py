@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class Hash:
-    """A checksum of a component; ``alg`` as the SBOM wrote it, upper-cased (``SHA-256``, ``SHA256``...)."""
+    """A checksum of a component.
+
+    ``alg`` is as the SBOM wrote it, upper-cased (``SHA-256``, ``SHA256``...).
+    """
 
     alg: str
     value: str
@@ -57,9 +60,9 @@ class Component:
 class Sbom:
     """A whole SBOM document.
 
-    ``dependencies`` maps a component ref to the refs it depends on (only refs that were declared).
-    ``subject`` is what the SBOM describes (CycloneDX ``metadata.component``, SPDX DESCRIBES target);
-    it is not repeated in ``components``.
+    ``dependencies`` maps a component ref to the refs it depends on (only refs that were
+    declared). ``subject`` is what the SBOM describes (CycloneDX ``metadata.component``, SPDX
+    DESCRIBES target); it is not repeated in ``components``.
     """
 
     format: str  # "CycloneDX" | "SPDX"
@@ -76,7 +79,7 @@ class Sbom:
     warnings: tuple[str, ...] = ()  # things skipped or repaired while reading, for the user to see
 
     def direct_refs(self) -> frozenset[str]:
-        """Return the refs of the subject's direct dependencies (empty when the graph is unknown)."""
+        """Return the refs of the subject's direct dependencies (empty if the graph is unknown)."""
         if self.subject is None:
             return frozenset()
         return frozenset(self.dependencies.get(self.subject.ref, ()))
