@@ -23,6 +23,8 @@ def run(args: argparse.Namespace) -> int:
     if args.strict:
         return _strict_import(paths)
     outcome = feeds_import(paths=paths, actor_label="cli")
+    for note in outcome.notes:
+        print(f"note: passed over {note.location}: {note.message}", file=sys.stderr)
     _print_problems(outcome.problems)
     if not args.quiet:
         print(

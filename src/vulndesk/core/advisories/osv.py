@@ -393,6 +393,37 @@ def parse_osv(obj: object, *, source: str) -> Advisory:
     )
 
 
+_MATCHING_KEYS = ("id", "modified", "published", "withdrawn", "aliases", "summary", "severity")
+_MATCHING_AFFECTED_KEYS = ("package", "ranges", "versions", "severity")
+
+
+def matching_subset(obj: dict[str, Any]) -> dict[str, Any]:
+    """Return the part of a valid OSV record that matching and rating read.
+
+    Drops ``details``, ``references``, ``credits`` and ``ecosystem_specific`` (Go's symbol lists),
+    and keeps only the ``severity`` word of ``database_specific``: stored next to the full text,
+    it makes a scan read and parse about half as much.
+    """
+    out = {key: obj[key] for key in _MATCHING_KEYS if key in obj}
+    word = _severity_word(obj.get("database_specific"))
+    if word is not None:
+        out["database_specific"] = {"severity": word}
+    affected = []
+    for item in obj.get("affected") or ():
+        entry = {key: item[key] for key in _MATCHING_AFFECTED_KEYS if key in item}
+        word = _severity_word(item.get("database_specific"))
+        if word is not None:
+            entry["database_specific"] = {"severity": word}
+        affected.append(entry)
+    if affected:
+        out["affected"] = affected
+    return out
+
+
+def _severity_word(database_specific: object) -> object:
+    return database_specific.get("severity") if isinstance(database_specific, dict) else None
+
+
 # --- writing --------------------------------------------------------------------------------------
 
 

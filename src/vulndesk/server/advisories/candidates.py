@@ -43,7 +43,7 @@ def fetch_candidates(
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
         rows = db.query(
-            "SELECT id, raw, group_key, source FROM advisories_advisory"
+            "SELECT id, match, group_key, source FROM advisories_advisory"
             f" WHERE withdrawn IS NULL AND id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
             chunk,
         )
@@ -71,7 +71,7 @@ def fetch_records(db: RawDatabase, ids: Iterable[str]) -> list[Advisory]:
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
         rows = db.query(
-            "SELECT raw, source FROM advisories_advisory"
+            "SELECT match, source FROM advisories_advisory"
             f" WHERE withdrawn IS NULL AND id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
             chunk,
         )

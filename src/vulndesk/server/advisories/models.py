@@ -8,8 +8,8 @@ from django.db import models
 class Advisory(models.Model):
     """One vulnerability record from one source, stored with its original text.
 
-    ``raw`` is the document exactly as imported (nothing a user imported is lost); the matching
-    engine re-reads it with the codec of ``format``. ``group_key`` names the alias group: every
+    ``raw`` is the document exactly as imported (nothing a user imported is lost); ``match`` is
+    the part of it that matching reads, which a scan parses with the codec of ``format``. ``group_key`` names the alias group: every
     record whose ids name each other through ``aliases`` shares it (recomputed on each import).
     """
 
@@ -23,6 +23,9 @@ class Advisory(models.Model):
     aliases = models.JSONField(default=list, blank=True)
     group_key = models.CharField(max_length=255, db_index=True)
     raw = models.TextField()
+    match = models.TextField(
+        default="", help_text="the part of raw that matching reads (osv.matching_subset)"
+    )
     imported_at = models.DateTimeField()
 
     class Meta:
