@@ -50,7 +50,7 @@ class Run:
 
 
 def run_measured(args: list[str], env: dict[str, str]) -> Run:
-    """Run a process; return wall time and its peak RSS from wait4 (not shared with other children)."""
+    """Run a process; return wall time and its own peak RSS (wait4, not other children's)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.DEVNULL)
@@ -150,22 +150,28 @@ def main() -> int:
     parser.add_argument("--import-repeat", type=int, default=3, help="runs per import")
     args = parser.parse_args()
     if not SHARED.exists():
-        print(f"bench: {SHARED} is absent; the benchmarks need the shared real data", file=sys.stderr)
+        print(
+            f"bench: {SHARED} is absent; the benchmarks need the shared real data", file=sys.stderr
+        )
         return 2
     created: list[str] = []
     with tempfile.TemporaryDirectory(prefix="vulndesk-bench-") as tmp:
         home = Path(tmp)
         rows: list[tuple[str, ...]] = []
-        print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; "
-              f"medians of {args.import_repeat} imports / {args.repeat} scans\n")
+        print(
+            f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; "
+            f"medians of {args.import_repeat} imports / {args.repeat} scans\n"
+        )
 
         # --- import throughput, one fresh database per run
         total_records = 0
         total_import = 0.0
         for eco in ZIPS:
             path = SHARED / f"osv/{eco}/all.zip"
-            base = [run_measured([sys.executable, "-c", BASELINE_READ, str(path)], os.environ.copy())
-                    for _ in range(args.import_repeat)]
+            base = [
+                run_measured([sys.executable, "-c", BASELINE_READ, str(path)], os.environ.copy())
+                for _ in range(args.import_repeat)
+            ]
             records = int(base[0].stdout.strip())
             times = []
             for i in range(args.import_repeat):
@@ -176,47 +182,83 @@ def main() -> int:
                 subprocess.run(vulndesk("migrate"), env=env, check=True, capture_output=True)
                 r = run_measured(vulndesk("feeds", "import", "--quiet", str(path)), env)
                 if r.returncode != 0:
-                    print(f"bench: import of {eco} failed with exit {r.returncode}", file=sys.stderr)
+                    print(
+                        f"bench: import of {eco} failed with exit {r.returncode}", file=sys.stderr
+                    )
                     return 1
                 times.append(r.seconds)
             t, b = median(times), median([x.seconds for x in base])
             total_records += records
             total_import += t
-            rows.append((f"import {eco}/all.zip", f"{records}", f"{b:.3f} s", f"{t:.3f} s",
-                         f"{t / b:.1f}x", f"{records / t:,.0f} rec/s"))
-        rows.append(("import, all four", f"{total_records}", "", f"{total_import:.3f} s", "",
-                     f"{total_records / total_import:,.0f} rec/s (target >= 5,000)"))
+            rows.append(
+                (
+                    f"import {eco}/all.zip",
+                    f"{records}",
+                    f"{b:.3f} s",
+                    f"{t:.3f} s",
+                    f"{t / b:.1f}x",
+                    f"{records / t:,.0f} rec/s",
+                )
+            )
+        rows.append(
+            (
+                "import, all four",
+                f"{total_records}",
+                "",
+                f"{total_import:.3f} s",
+                "",
+                f"{total_records / total_import:,.0f} rec/s (target >= 5,000)",
+            )
+        )
 
         # --- scans on a warm database holding all four zips
         url = new_database(args.postgres, home, "scan")
         created.append(url)
         env = make_env(url, home)
-        subprocess.run(vulndesk("feeds", "import", "--quiet", *(str(SHARED / f"osv/{e}/all.zip")
-                                                                for e in ZIPS)),
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            vulndesk(
+                "feeds", "import", "--quiet", *(str(SHARED / f"osv/{e}/all.zip") for e in ZIPS)
+            ),
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         pypi_sbom = home / "pypi-300.cdx.json"
         generate_pypi_sbom(pypi_sbom)
         sboms = dict(SBOMS)
         sboms["generated PyPI (300)"] = pypi_sbom
         for label, sbom in sboms.items():
-            subprocess.run(vulndesk("scan", str(sbom), "--format", "json"), env=env,
-                           capture_output=True)  # warm the OS cache and the database
-            base = [run_measured([sys.executable, "-c", BASELINE_SBOM, str(sbom)], env)
-                    for _ in range(args.repeat)]
-            runs = [run_measured(vulndesk("scan", str(sbom), "--format", "json"), env)
-                    for _ in range(args.repeat)]
+            subprocess.run(
+                vulndesk("scan", str(sbom), "--format", "json"), env=env, capture_output=True
+            )  # warm the OS cache and the database
+            base = [
+                run_measured([sys.executable, "-c", BASELINE_SBOM, str(sbom)], env)
+                for _ in range(args.repeat)
+            ]
+            runs = [
+                run_measured(vulndesk("scan", str(sbom), "--format", "json"), env)
+                for _ in range(args.repeat)
+            ]
             if runs[0].returncode not in (0, 1):
-                print(f"bench: scan of {label} failed with exit {runs[0].returncode}",
-                      file=sys.stderr)
+                print(
+                    f"bench: scan of {label} failed with exit {runs[0].returncode}", file=sys.stderr
+                )
                 return 1
             report = orjson.loads(runs[0].stdout)
             s = report["summary"]
             t, b = median([r.seconds for r in runs]), median([r.seconds for r in base])
             rss = max(r.max_rss_mb for r in runs)
             target = "  (target <= 0.25 s, <= 150 MB)" if "300" in label else ""
-            rows.append((f"scan {label}", f"{s['components']} comp / {s['findings']} findings",
-                         f"{b:.3f} s", f"{t:.3f} s", f"{t / b:.1f}x",
-                         f"peak {rss:.0f} MB{target}"))
+            rows.append(
+                (
+                    f"scan {label}",
+                    f"{s['components']} comp / {s['findings']} findings",
+                    f"{b:.3f} s",
+                    f"{t:.3f} s",
+                    f"{t / b:.1f}x",
+                    f"peak {rss:.0f} MB{target}",
+                )
+            )
         if args.postgres:
             drop_databases(created)
 

@@ -15,5 +15,7 @@ def shared_data(relative: str) -> Path:
     """Return a path under ../shared/data, skipping the test when it is not there."""
     path = SHARED_DATA / relative
     if not path.exists():
-        pytest.skip(f"../shared/data/{relative} is absent (the shared real-data folder is not here)")
+        pytest.skip(
+            f"../shared/data/{relative} is absent (the shared real-data folder is not here)"
+        )
     return path

@@ -40,7 +40,9 @@ def test_importing_all_of_core_loads_no_django() -> None:
         f"for m in {modules!r}: importlib.import_module(m)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -52,5 +54,7 @@ def test_scan_command_does_not_set_django_up() -> None:
         "import vulndesk.server.findings.selectors, vulndesk.server.bootstrap\n"
         "print('django.db.models' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"

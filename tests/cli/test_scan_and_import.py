@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from support import ROOT, shared_data
 
 DEMO = ROOT / "src/vulndesk/demo/data"
@@ -109,7 +110,9 @@ def test_scan_on_an_empty_database_creates_the_schema_and_finds_nothing(cli) -> 
     ],
     ids=["truncated-json", "empty-file", "not-an-sbom"],
 )
-def test_bad_sbom_exits_2_naming_the_file(cli, tmp_path: Path, content: bytes, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_sbom_exits_2_naming_the_file(
+    cli, tmp_path: Path, content: bytes, expected: str
+) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "broken.cdx.json"
     path.write_bytes(content)
     result = cli("scan", path)
@@ -127,7 +130,9 @@ def test_missing_files_exit_2(cli, tmp_path: Path) -> None:  # type: ignore[no-u
 
 def test_bad_single_advisory_file_exits_2_and_stores_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.json"
-    bad.write_text('{"id": "X-1", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": 1}]}')
+    bad.write_text(
+        '{"id": "X-1", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": 1}]}'
+    )
     result = cli("feeds", "import", DEMO / "osv", bad)
     assert result.returncode == 2
     assert "bad.json" in result.stderr and "affected[0].package" in result.stderr

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from support import ROOT
 
+from support import ROOT
 from vulndesk.server.advisories.services import feeds_import
 
 pytestmark = pytest.mark.django_db

@@ -44,7 +44,9 @@ def render_report(report: dict[str, Any], *, source: str, warnings: tuple[str, .
             vuln = finding["vulnerability"]
             severity = vuln["severity"]
             rating = severity["rating"] if severity else "UNKNOWN"
-            score = f" {severity['score']:.1f}" if severity and severity["score"] is not None else ""
+            score = (
+                f" {severity['score']:.1f}" if severity and severity["score"] is not None else ""
+            )
             others = [a for a in vuln["aliases"] if a != vuln["id"]]
             component = finding["component"]
             table.add_row(

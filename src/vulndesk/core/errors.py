@@ -14,7 +14,8 @@ class VulndeskError(Exception):
 class InputError(VulndeskError):
     """A document a user gave us is malformed, unsafe or unsupported.
 
-    ``source`` is the file (or other origin) and ``location`` the line, JSON path or XML path inside it.
+    ``source`` is the file (or other origin) and ``location`` the line, JSON path or XML path
+    inside it.
     """
 
     def __init__(self, message: str, *, source: str | None = None, location: str | None = None):

@@ -8,10 +8,9 @@ Django version and the migration files on disk. Only when it differs do we run `
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 from pathlib import Path
-
-import importlib.util
 
 import django
 
@@ -52,7 +51,7 @@ def schema_fingerprint() -> str:
 def stamp_of(db: RawDatabase) -> str | None:
     """Return the schema stamp stored in ``db``, or None when there is none (a new database)."""
     try:
-        rows = db.query(f"SELECT fingerprint FROM {STAMP_TABLE}")  # noqa: S608 - constant
+        rows = db.query(f"SELECT fingerprint FROM {STAMP_TABLE}")
     except Exception:  # noqa: BLE001 - any driver's "no such table" means: not migrated yet
         if db.vendor == "postgresql":
             db.connection.rollback()
@@ -61,7 +60,7 @@ def stamp_of(db: RawDatabase) -> str | None:
 
 
 def schema_is_current() -> bool:
-    """Return whether the configured database has the schema this code expects (no Django set-up)."""
+    """Return whether the database has the schema this code expects (without Django set-up)."""
     db = connect(database_url())
     try:
         return stamp_of(db) == schema_fingerprint()
@@ -95,8 +94,8 @@ def ensure_schema(*, verbosity: int = 0) -> bool:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {STAMP_TABLE} (fingerprint varchar(64) NOT NULL)"
             )
-            cursor.execute(f"DELETE FROM {STAMP_TABLE}")  # noqa: S608 - constant
-            cursor.execute(f"INSERT INTO {STAMP_TABLE} (fingerprint) VALUES (%s)", [wanted])  # noqa: S608
+            cursor.execute(f"DELETE FROM {STAMP_TABLE}")
+            cursor.execute(f"INSERT INTO {STAMP_TABLE} (fingerprint) VALUES (%s)", [wanted])
     finally:
         if postgres:
             with connection.cursor() as cursor:

@@ -37,7 +37,9 @@ def record(
         "affected": [
             {
                 "package": {"ecosystem": ecosystem, "name": package},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}
+                ],
             }
         ],
         **extra,
@@ -80,7 +82,9 @@ def test_pypi_names_are_stored_under_their_normalised_lookup_name(tmp_path: Path
     path = tmp_path / "r.json"
     path.write_text(json.dumps(record("A-1", package="Foo_Bar.baz")))
     feeds_import(paths=[path])
-    assert list(AffectedPackage.objects.values_list("ecosystem", "name")) == [("PyPI", "foo-bar-baz")]
+    assert list(AffectedPackage.objects.values_list("ecosystem", "name")) == [
+        ("PyPI", "foo-bar-baz")
+    ]
 
 
 def test_withdrawn_records_are_kept_but_never_candidates(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def fetch_candidates(
         chunk = names[start : start + _CHUNK]
         rows = db.query(
             "SELECT ecosystem, name, advisory_id FROM advisories_affectedpackage"
-            f" WHERE name IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608 - placeholders only
+            f" WHERE name IN ({', '.join(['%s'] * len(chunk))})",
             chunk,
         )
         ids.update(advisory_id for eco, name, advisory_id in rows if (eco, name) in wanted)
@@ -44,10 +44,10 @@ def fetch_candidates(
         chunk = ordered[start : start + _CHUNK]
         rows = db.query(
             "SELECT id, match, group_key, source FROM advisories_advisory"
-            f" WHERE withdrawn IS NULL AND id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+            f" WHERE withdrawn IS NULL AND id IN ({', '.join(['%s'] * len(chunk))})",
             chunk,
         )
-        for advisory_id, raw, group_key, source in rows:
+        for _id, raw, group_key, source in rows:
             records.append(parse_osv(orjson.loads(raw), source=source))
             group_keys.add(group_key)
     groups = AliasGroups()
@@ -56,7 +56,7 @@ def fetch_candidates(
         chunk = ordered[start : start + _CHUNK]
         rows = db.query(
             "SELECT id, aliases FROM advisories_advisory"
-            f" WHERE group_key IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+            f" WHERE group_key IN ({', '.join(['%s'] * len(chunk))})",
             chunk,
         )
         for advisory_id, aliases in rows:
@@ -72,7 +72,7 @@ def fetch_records(db: RawDatabase, ids: Iterable[str]) -> list[Advisory]:
         chunk = ordered[start : start + _CHUNK]
         rows = db.query(
             "SELECT match, source FROM advisories_advisory"
-            f" WHERE withdrawn IS NULL AND id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+            f" WHERE withdrawn IS NULL AND id IN ({', '.join(['%s'] * len(chunk))})",
             chunk,
         )
         records.extend(parse_osv(orjson.loads(raw), source=source) for raw, source in rows)

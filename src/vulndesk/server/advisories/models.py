@@ -9,8 +9,9 @@ class Advisory(models.Model):
     """One vulnerability record from one source, stored with its original text.
 
     ``raw`` is the document exactly as imported (nothing a user imported is lost); ``match`` is
-    the part of it that matching reads, which a scan parses with the codec of ``format``. ``group_key`` names the alias group: every
-    record whose ids name each other through ``aliases`` shares it (recomputed on each import).
+    the part of it that matching reads, which a scan parses with the codec of ``format``.
+    ``group_key`` names the alias group: every record whose ids name each other through
+    ``aliases`` shares it (recomputed on each import).
     """
 
     id = models.CharField(primary_key=True, max_length=255)

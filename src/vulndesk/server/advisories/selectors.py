@@ -87,7 +87,7 @@ def advisory_search(*, query: str = "", ecosystem: str = "") -> QuerySet[Advisor
     affected package; ``ecosystem`` keeps those naming a package in that indexed ecosystem. Empty
     values do not filter. Affected packages are prefetched for display.
     """
-    advisories = Advisory.objects.defer("raw")
+    advisories = Advisory.objects.defer("raw", "match")
     query = query.strip()
     if query:
         advisories = advisories.filter(
@@ -133,7 +133,7 @@ def advisory_detail(*, advisory_id: str) -> AdvisoryDetail | None:
     except AdvisoryError as exc:
         problem = str(exc)
     group = sorted(
-        Advisory.objects.defer("raw")
+        Advisory.objects.defer("raw", "match")
         .filter(group_key=advisory.group_key)
         .exclude(id=advisory.id),
         key=lambda a: id_sort_key(a.id),

@@ -97,7 +97,9 @@ def _read_sources(
                 if not bulk:
                     if isinstance(exc, AdvisoryError):
                         raise
-                    raise AdvisoryError(_describe_decode_error(exc), source=document.location) from exc
+                    raise AdvisoryError(
+                        _describe_decode_error(exc), source=document.location
+                    ) from exc
                 problems.append(RecordProblem(document.location, _problem_text(exc)))
                 continue
             previous = incoming.get(record.id)
@@ -188,8 +190,13 @@ def feeds_import(
             action="feeds.import",
             object_type="feed_import",
             object_id=str(feed_import.pk),
-            data={"sources": feed_import.sources, "created": len(fresh), "updated": len(newer),
-                  "unchanged": unchanged, "skipped": len(problems)},
+            data={
+                "sources": feed_import.sources,
+                "created": len(fresh),
+                "updated": len(newer),
+                "unchanged": unchanged,
+                "skipped": len(problems),
+            },
             acting_user=acting_user,
             actor_label=actor_label,
         )
@@ -253,7 +260,9 @@ def _insert_rows(
     ]  # values stored as they are
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) VALUES ({marks})"
+    )
     batch: list[list[object]] = []
     with connection.cursor() as cursor:
         for row in rows:

@@ -1,4 +1,4 @@
-"""The audit trail: one row for every state change, written in the same transaction as the change."""
+"""The audit trail: one row per state change, written in the same transaction as the change."""
 
 from __future__ import annotations
 

@@ -5,60 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Advisory',
+            name="Advisory",
             fields=[
-                ('id', models.CharField(max_length=255, primary_key=True, serialize=False)),
-                ('format', models.CharField(default='osv', max_length=32)),
-                ('source', models.CharField(help_text='where it was imported from', max_length=255)),
-                ('modified', models.DateTimeField()),
-                ('published', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('summary', models.TextField(blank=True)),
-                ('aliases', models.JSONField(blank=True, default=list)),
-                ('group_key', models.CharField(db_index=True, max_length=255)),
-                ('raw', models.TextField()),
-                ('imported_at', models.DateTimeField()),
+                ("id", models.CharField(max_length=255, primary_key=True, serialize=False)),
+                ("format", models.CharField(default="osv", max_length=32)),
+                (
+                    "source",
+                    models.CharField(help_text="where it was imported from", max_length=255),
+                ),
+                ("modified", models.DateTimeField()),
+                ("published", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("summary", models.TextField(blank=True)),
+                ("aliases", models.JSONField(blank=True, default=list)),
+                ("group_key", models.CharField(db_index=True, max_length=255)),
+                ("raw", models.TextField()),
+                ("imported_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name_plural': 'advisories',
+                "verbose_name_plural": "advisories",
             },
         ),
         migrations.CreateModel(
-            name='FeedImport',
+            name="FeedImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('sources', models.JSONField(default=list)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('unchanged', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('problems', models.JSONField(blank=True, default=list)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("sources", models.JSONField(default=list)),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("unchanged", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("problems", models.JSONField(blank=True, default=list)),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='AffectedPackage',
+            name="AffectedPackage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ecosystem', models.CharField(max_length=100)),
-                ('name', models.CharField(max_length=500)),
-                ('advisory', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='packages', to='advisories.advisory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ecosystem", models.CharField(max_length=100)),
+                ("name", models.CharField(max_length=500)),
+                (
+                    "advisory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="packages",
+                        to="advisories.advisory",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['name', 'ecosystem'], name='affected_lookup')],
-                'constraints': [models.UniqueConstraint(fields=('advisory', 'ecosystem', 'name'), name='affected_unique_per_advisory')],
+                "indexes": [models.Index(fields=["name", "ecosystem"], name="affected_lookup")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("advisory", "ecosystem", "name"),
+                        name="affected_unique_per_advisory",
+                    )
+                ],
             },
         ),
     ]
