@@ -92,7 +92,13 @@ def test_undetermined_and_not_evaluated_are_reported() -> None:
         ("mod", "GO-2099-0004")
     ]
     assert "fixed 'one.two' is not a valid" in report.undetermined[0].reason
-    assert [(n.component.ref, n.reason) for n in report.not_evaluated] == [("firmware", "no purl")]
+    assert [(n.component.ref, n.reason) for n in report.not_evaluated] == [
+        (
+            "firmware",
+            "no package URL: identified only by name and version, which is not matched"
+            " (never guessed)",
+        )
+    ]
     assert report.components == 5
     assert report.evaluated == 4
 

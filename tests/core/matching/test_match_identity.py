@@ -128,7 +128,7 @@ def test_distribution_purls(purl: str, expected: list[tuple[str, str, str]]) -> 
 @pytest.mark.parametrize(
     ("purl", "version", "reason"),
     [
-        (None, "1.0", "no purl"),
+        (None, "1.0", "identified only by name and version"),
         ("pkg:pypi/requests", None, "no version"),
         ("pkg:generic/openssl@3.0.0", None, "purl type 'generic' has no OSV ecosystem"),
         ("pkg:rpm/almalinux/bash@5.1.8-6.el9", None, "without a 'distro' qualifier"),
@@ -160,7 +160,7 @@ def test_component_version_used_when_purl_has_none() -> None:
 def test_cpe_only_component_says_so() -> None:
     result = query(None, "1.0", cpes=("cpe:2.3:a:x:y:1.0:*:*:*:*:*:*:*",))
     assert isinstance(result, NotEvaluated)
-    assert "only CPEs" in result.reason
+    assert "identified only by CPE" in result.reason
 
 
 @pytest.mark.parametrize(

@@ -212,8 +212,13 @@ def component_query(component: Component, schemes: SchemeResolver) -> ComponentQ
     """
     if component.purl is None:
         why = f" ({component.purl_error})" if component.purl_error else ""
-        ids = " (it has only CPEs, which OSV data does not use)" if component.cpes else ""
-        return NotEvaluated(component, f"no purl{why}{ids}")
+        if component.cpes:
+            has = "identified only by CPE, which OSV data does not use"
+        elif component.swid:
+            has = "identified only by a SWID tag, which OSV data does not use"
+        else:
+            has = "identified only by name and version, which is not matched (never guessed)"
+        return NotEvaluated(component, f"no package URL{why}: {has}")
     try:
         purl = PackageURL.from_string(component.purl)
     except ValueError as e:
