@@ -19,12 +19,15 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "vulndesk.server.audit",
     "vulndesk.server.advisories",
+    "vulndesk.server.web",
 ]
 
 
 def home() -> Path:
     """Return where vulndesk keeps its files: ``$VULNDESK_HOME`` or ``~/.local/share/vulndesk``."""
-    return Path(os.environ.get("VULNDESK_HOME") or Path.home() / ".local/share/vulndesk").expanduser()
+    return Path(
+        os.environ.get("VULNDESK_HOME") or Path.home() / ".local/share/vulndesk"
+    ).expanduser()
 
 
 def database_url() -> str:

@@ -7,6 +7,8 @@
   is generated into ``$VULNDESK_HOME/secret_key`` otherwise.
 - ``VULNDESK_DEBUG``: ``1`` for development.
 - ``VULNDESK_ALLOWED_HOSTS``: comma separated (default ``localhost,127.0.0.1,[::1]``).
+- ``VULNDESK_SERVE_STATIC``: ``0`` when a front server serves ``collectstatic``'s output; by
+  default the app serves its own few static files (CSS, htmx), with or without DEBUG.
 """
 
 from __future__ import annotations
@@ -107,3 +109,13 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+# A self-hosted install has no front server by default: the app serves its own static files
+# (a stylesheet and htmx, ~60 kB), found in the apps' static folders (urls.py).
+SERVE_STATIC = os.environ.get("VULNDESK_SERVE_STATIC", "1") not in {"0", "false", "no"}
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+# The largest SBOM the web interface accepts for a scan; larger uploads stop as soon as they
+# pass it (web.uploads), before they are spooled to disk whole.
+SBOM_UPLOAD_MAX_BYTES = 50 * 1024 * 1024

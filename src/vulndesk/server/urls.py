@@ -1,9 +1,22 @@
-"""URL routes: the REST API under /api/v1 (Django Ninja)."""
+"""URL routes: the web interface, language switching, and the REST API under /api/v1 (Ninja)."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.conf import settings
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from vulndesk.server.api import api
 
-urlpatterns = [path("api/v1/", api.urls)]
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("vulndesk.server.web.urls")),
+]
+
+if settings.SERVE_STATIC:
+    # Found through the staticfiles finders (app static folders), so no collectstatic step is
+    # needed; ``insecure`` because Django refuses this view without DEBUG unless told.
+    urlpatterns.append(
+        re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}, name="static")
+    )

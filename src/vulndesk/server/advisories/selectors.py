@@ -103,6 +103,23 @@ def advisory_search(*, query: str = "", ecosystem: str = "") -> QuerySet[Advisor
     return advisories.prefetch_related("packages").order_by("-modified", "id")
 
 
+def advisory_headlines(*, advisories: Iterable[Advisory]) -> dict[str, str]:
+    """Return a one-line headline per advisory id: its summary, else the first line of its details
+    (read from the stored text; PYSEC records have no summary), else an empty string."""
+    headlines = {a.id: a.summary.strip() for a in advisories}
+    missing = [advisory_id for advisory_id, text in headlines.items() if not text]
+    for advisory_id, raw in Advisory.objects.filter(id__in=missing).values_list("id", "raw"):
+        try:
+            details = orjson.loads(raw).get("details")
+        except (orjson.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(details, str):
+            headlines[advisory_id] = next(
+                (line.strip() for line in details.splitlines() if line.strip()), ""
+            )
+    return headlines
+
+
 @dataclass(frozen=True, slots=True)
 class AdvisoryDetail:
     """One stored advisory, read back, with the rest of its alias group.

@@ -1,0 +1,151 @@
+"""``vulndesk demo``: demo advisories and SBOMs in the configured database, a demo login, and the
+web interface on 127.0.0.1.
+
+Safe to run again: the import is idempotent, the SBOM copies are overwritten, and the demo login
+gets its password back. The login ``demo``/``demo`` is for this local demo only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+import vulndesk.demo
+from vulndesk.cli.database import open_database
+from vulndesk.cli.main import EXIT_OK
+from vulndesk.server import config
+
+DEMO_DATA = Path(vulndesk.demo.__file__).parent / "data"
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - printed to the user; a local demo login only
+# The demo SBOM the examples use: it has findings of every kind, a HIGH-or-above one included.
+SHOWCASE_SBOM = "shop-web.cdx.json"
+# The OSV bulk export that sits beside a checkout on the project's machines.
+SHARED_PYPI = Path("shared", "data", "osv", "PyPI", "all.zip")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the demo, print what to try next, and serve the web interface unless ``--no-serve``."""
+    open_database()
+    from vulndesk.server.advisories.services import feeds_import
+
+    outcome = feeds_import(paths=[DEMO_DATA / "osv"], actor_label="demo")
+    sboms = copy_demo_sboms(config.home() / "demo")
+    demo_login_reset(username=DEMO_USER, password=DEMO_PASSWORD)
+
+    print(
+        f"vulndesk demo: {outcome.read} demo advisories ({outcome.created} new, "
+        f"{outcome.updated} updated, {outcome.unchanged} unchanged) in the database"
+    )
+    print(f"demo SBOMs copied to {_shown(sboms[0].parent)}/")
+    print(f"demo login: user {DEMO_USER!r}, password {DEMO_PASSWORD!r} (for this local demo only)")
+    print()
+    print(next_steps(sboms, port=args.port, serving=not args.no_serve))
+    sys.stdout.flush()
+    if args.no_serve:
+        return EXIT_OK
+
+    from django.core.management import call_command
+
+    # The development server without its reloader is enough for a local demo; static files are
+    # served by the app itself (settings.SERVE_STATIC), so DEBUG stays off.
+    call_command("runserver", f"127.0.0.1:{args.port}", use_reloader=False)
+    return EXIT_OK
+
+
+def copy_demo_sboms(folder: Path) -> list[Path]:
+    """Copy the demo SBOMs into ``folder`` (created if needed); return the copies' paths, the
+    showcase SBOM first."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for source in sorted(
+        (DEMO_DATA / "sboms").iterdir(), key=lambda p: (p.name != SHOWCASE_SBOM, p.name)
+    ):
+        if source.is_file():
+            copies.append(Path(shutil.copyfile(source, folder / source.name)))
+    return copies
+
+
+def demo_login_reset(*, username: str, password: str) -> None:
+    """Create the demo login, or give it back its password and activate it; audited.
+
+    Never a superuser or staff. (A service of the accounts app once it exists.)
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from vulndesk.server.audit.services import audit_record
+
+    user_model = get_user_model()
+    with transaction.atomic():
+        user, created = user_model.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.is_active = True
+        user.save()
+        audit_record(
+            action="accounts.demo_login_reset",
+            object_type="user",
+            object_id=str(user.pk),
+            data={"username": username, "created": created},
+            actor_label="demo",
+        )
+
+
+def next_steps(sboms: list[Path], *, port: int, serving: bool) -> str:
+    """Return the "what to try next" text: exact commands on the copied SBOMs and the web URL."""
+    exe = _command()
+    steps: list[tuple[str, str]] = []
+    if os.environ.get("VULNDESK_HOME"):
+        steps.append((f"export VULNDESK_HOME={shlex.quote(str(config.home().resolve()))}", ""))
+    for number, sbom in enumerate(sboms):
+        steps.append((f"{exe} scan {_shown(sbom)}", "findings as a table" if number == 0 else ""))
+    first = _shown(sboms[0])
+    steps.append((f"{exe} scan {first} --format json", "the JSON report"))
+    steps.append((f"{exe} scan {first} --fail-on high", "exit code 1: a HIGH or worse finding"))
+    shared = _shared_pypi_export()
+    if shared is not None:
+        steps.append((f"{exe} feeds import {_shown(shared)}", "every PyPI advisory"))
+    url = f"http://127.0.0.1:{port}/"
+    if not serving:
+        steps.append((f"{exe} serve --port {port}", f"then open {url}"))
+    width = max(len(command) for command, _ in steps)
+    lines = ["What to try next:"]
+    if os.environ.get("VULNDESK_DATABASE_URL"):
+        lines.append("  (in this environment: VULNDESK_DATABASE_URL names the demo database)")
+    lines += [f"  {c:<{width}}  # {note}" if note else f"  {c}" for c, note in steps]
+    login = f"log in as {DEMO_USER} / {DEMO_PASSWORD}"
+    if serving:
+        lines.append(f"\nWeb interface: {url}  ({login}; Ctrl-C stops the server)")
+    else:
+        lines.append(f"\nWeb interface, once served: {url}  ({login})")
+    return "\n".join(lines)
+
+
+def _command() -> str:
+    """Return how to call ``vulndesk`` from here: bare when on PATH, else the venv's script."""
+    script = Path(sys.executable).parent / "vulndesk"
+    found = shutil.which("vulndesk")
+    if not script.exists() or (found and Path(found).resolve() == script.resolve()):
+        return "vulndesk"
+    return _shown(script)
+
+
+def _shared_pypi_export() -> Path | None:
+    """Return the shared PyPI bulk export beside the working directory or this checkout, if any."""
+    checkout = Path(vulndesk.__file__).resolve().parents[2]
+    for base in (Path.cwd().parent, checkout.parent):
+        if (base / SHARED_PYPI).is_file():
+            return base / SHARED_PYPI
+    return None
+
+
+def _shown(path: Path) -> str:
+    """Return ``path`` for a command line: relative to the working directory when shorter."""
+    absolute = path.resolve()
+    relative = os.path.relpath(absolute, Path.cwd())
+    shown = relative if len(relative) < len(str(absolute)) else str(absolute)
+    return shlex.quote(shown)
