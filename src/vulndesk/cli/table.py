@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
+import shutil
 from typing import Any
 
 from rich.console import Console
@@ -23,7 +23,7 @@ _ORDER = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE", "UNKNOWN"]
 def render_report(report: dict[str, Any], *, source: str, warnings: tuple[str, ...] = ()) -> str:
     """Return the report contract (``report_to_json``) rendered as text tables."""
     out = io.StringIO()
-    width = int(os.environ.get("COLUMNS", "0")) or 140
+    width = max(100, shutil.get_terminal_size(fallback=(160, 24)).columns)
     console = Console(file=out, width=width, force_terminal=False, color_system=None)
     summary = report["summary"]
     counts = ", ".join(
@@ -38,8 +38,13 @@ def render_report(report: dict[str, Any], *, source: str, warnings: tuple[str, .
         console.print(f"warning: {warning}")
     if report["findings"]:
         table = Table(show_lines=False, expand=False)
-        for column in ("severity", "vulnerability", "component", "affected", "fixed in", "summary"):
-            table.add_column(column, overflow="fold")
+        # ids, names and versions stay whole on one line; only the free text wraps
+        table.add_column("severity", no_wrap=True)
+        table.add_column("vulnerability", no_wrap=True)
+        table.add_column("component", overflow="fold", min_width=20)
+        table.add_column("affected", overflow="fold", min_width=12)
+        table.add_column("fixed in", overflow="fold", min_width=8)
+        table.add_column("summary", overflow="fold", ratio=1, min_width=20)
         for finding in report["findings"]:
             vuln = finding["vulnerability"]
             severity = vuln["severity"]
@@ -51,7 +56,7 @@ def render_report(report: dict[str, Any], *, source: str, warnings: tuple[str, .
             component = finding["component"]
             table.add_row(
                 Text(rating + score, style=_STYLE.get(rating, "")),
-                vuln["id"] + (f"\n({', '.join(others)})" if others else ""),
+                "\n".join([vuln["id"], *others]),
                 f"{component['name']} {component['version'] or ''}".strip(),
                 finding["affected_range"],
                 ", ".join(finding["fixed_versions"]) or "no fix",
