@@ -162,7 +162,7 @@ def feeds_import(
             Advisory.objects.filter(id__in=chunk).delete()
 
         writing = fresh + newer
-        groups = _alias_groups({i: incoming[i].record.aliases for i in writing})
+        groups, kept = _alias_groups({i: incoming[i].record.aliases for i in writing})
         now = timezone.now()
         _insert_rows(
             Advisory,
@@ -174,7 +174,7 @@ def feeds_import(
             ("advisory_id", "ecosystem", "name"),
             (row for i in writing for row in _package_rows(incoming[i].record)),
         )
-        _store_group_changes(groups, exclude=set(writing))
+        _store_group_changes(groups, kept)
 
         feed_import = FeedImport.objects.create(
             started_at=started,
@@ -279,22 +279,29 @@ def _insert_rows(
             cursor.executemany(sql, batch)
 
 
-def _alias_groups(writing: dict[str, tuple[str, ...]]) -> AliasGroups:
-    """Return the alias groups over every stored record, with ``writing`` replacing stored ones."""
+def _alias_groups(writing: dict[str, tuple[str, ...]]) -> tuple[AliasGroups, list[tuple[str, str]]]:
+    """Return the alias groups over every stored record, with ``writing`` replacing stored ones,
+    and the (id, group key) of the stored records not being rewritten."""
     groups = AliasGroups()
-    for advisory_id, aliases in Advisory.objects.values_list("id", "aliases").iterator(4000):
+    kept: list[tuple[str, str]] = []
+    rows = Advisory.objects.values_list("id", "aliases", "group_key").iterator(4000)
+    for advisory_id, aliases, group_key in rows:
         if advisory_id not in writing:
             groups.add(advisory_id, aliases)
+            kept.append((advisory_id, group_key))
     for advisory_id, aliases in writing.items():
         groups.add(advisory_id, aliases)
-    return groups
+    return groups, kept
 
 
-def _store_group_changes(groups: AliasGroups, *, exclude: set[str]) -> None:
-    """Rewrite ``group_key`` of stored records whose group the import changed."""
+def _store_group_changes(groups: AliasGroups, kept: list[tuple[str, str]]) -> None:
+    """Rewrite ``group_key`` of the stored records whose group the import changed."""
     changed = [
-        Advisory(id=advisory_id, group_key=groups.group_of(advisory_id))
-        for advisory_id, key in Advisory.objects.values_list("id", "group_key").iterator(4000)
-        if advisory_id not in exclude and groups.group_of(advisory_id) != key
+        (groups.group_of(advisory_id), advisory_id)
+        for advisory_id, key in kept
+        if groups.group_of(advisory_id) != key
     ]
-    Advisory.objects.bulk_update(changed, ["group_key"], batch_size=500)
+    if changed:
+        table = connection.ops.quote_name(Advisory._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET group_key = %s WHERE id = %s", changed)
