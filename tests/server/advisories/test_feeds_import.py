@@ -174,3 +174,20 @@ def test_not_an_advisory_source_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(AdvisoryError) as caught:
         feeds_import(paths=[path])
     assert "notes.txt" in str(caught.value)
+
+
+def test_a_source_larger_than_one_write_batch_keeps_the_newest_duplicate(tmp_path: Path) -> None:
+    # 2,600 records cross the 2,000-record write batch; X-1 appears first and again, newer, last.
+    records: dict[str, Any] = {"a/X-1.json": record("X-1", package="first")}
+    for n in range(2600):
+        records[f"b/R-{n}.json"] = record(f"R-{n}", aliases=[f"CVE-2024-{n % 50 + 1000}"])
+    records["c/X-1.json"] = record("X-1", modified="2025-01-01T00:00:00Z", package="second")
+    outcome = feeds_import(paths=[write_zip(tmp_path / "big.zip", records)])
+    assert outcome.read == 2602
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (2601, 1, 0)
+    assert list(
+        AffectedPackage.objects.filter(advisory_id="X-1").values_list("name", flat=True)
+    ) == ["second"]
+    # every record names one of 50 CVEs: 50 groups, keyed by the CVE
+    assert Advisory.objects.values("group_key").distinct().count() == 51
+    assert Advisory.objects.get(id="R-0").group_key == "CVE-2024-1000"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,8 +25,8 @@ from vulndesk.core.matching.identity import LookupKey, affected_lookup_key
 from vulndesk.server.advisories.models import Advisory, AffectedPackage, FeedImport
 from vulndesk.server.audit.services import audit_record
 
-# SQLite allows 32,766 bound parameters per statement since 3.32; stay far below on both backends.
-_CHUNK = 900
+# Records per write batch: bounds memory, and stays far below SQLite's 32,766 bound parameters.
+_BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class RecordProblem:
 
 @dataclass(slots=True)
 class ImportOutcome:
-    """What one ``feeds import`` did."""
+    """What one ``feeds import`` did (``read`` counts refused records too)."""
 
     feed_import: FeedImport
     read: int = 0
@@ -69,13 +70,13 @@ def _is_bulk_source(path: Path) -> bool:
 
 
 def _read_sources(
-    paths: Sequence[Path],
-    problems: list[RecordProblem],
-    notes: list[RecordProblem],
-    progress: Callable[[int], None] | None,
-) -> tuple[dict[str, _Incoming], int]:
-    incoming: dict[str, _Incoming] = {}
-    read = 0
+    paths: Sequence[Path], problems: list[RecordProblem], notes: list[RecordProblem]
+) -> Iterator[_Incoming]:
+    """Yield every record of ``paths``, parsed; append refused records to ``problems``.
+
+    In a zip or directory a bad record is recorded and skipped; in a single file it raises
+    AdvisoryError (the caller's transaction then stores nothing).
+    """
     for path in paths:
         bulk = _is_bulk_source(path)
         for document in iter_osv_documents(path):
@@ -85,10 +86,8 @@ def _read_sources(
                     continue
                 if not bulk:
                     raise AdvisoryError(document.message, source=document.location)
-                read += 1
                 problems.append(RecordProblem(document.location, document.message))
                 continue
-            read += 1
             try:
                 text = document.data.decode("utf-8")
                 obj = orjson.loads(text)
@@ -102,14 +101,8 @@ def _read_sources(
                     ) from exc
                 problems.append(RecordProblem(document.location, _problem_text(exc)))
                 continue
-            previous = incoming.get(record.id)
-            # The same id twice in one import (two zips, or a zip and a file): keep the newest.
-            if previous is None or record.modified > previous.record.modified:
-                match = orjson.dumps(matching_subset(obj)).decode()
-                incoming[record.id] = _Incoming(record, text, match, document.location)
-            if progress is not None and read % 1000 == 0:
-                progress(read)
-    return incoming, read
+            match = orjson.dumps(matching_subset(obj)).decode()
+            yield _Incoming(record, text, match, document.location)
 
 
 def _describe_decode_error(exc: Exception) -> str:
@@ -124,11 +117,6 @@ def _problem_text(exc: Exception) -> str:
     return _describe_decode_error(exc)
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 def feeds_import(
     *,
     paths: Sequence[Path],
@@ -141,73 +129,85 @@ def feeds_import(
     Idempotent: a stored record is replaced only when the incoming ``modified`` is newer. The whole
     import is one transaction: an unreadable source (or a bad single-file record) raises
     ``AdvisoryError`` and stores nothing; a bad record inside a zip or directory is reported in
-    ``problems`` and skipped while the rest imports.
+    ``problems`` and skipped while the rest imports. Records are read, checked and written in
+    batches, so memory stays bounded however large the source.
     """
     started = timezone.now()
-    problems: list[RecordProblem] = []
-    notes: list[RecordProblem] = []
-    incoming, read = _read_sources(paths, problems, notes, progress)
-
+    outcome = ImportOutcome(feed_import=FeedImport(started_at=started))
     with transaction.atomic():
-        ids = sorted(incoming)
-        stored: dict[str, object] = {}
-        for chunk in _chunks(ids):
-            stored.update(Advisory.objects.filter(id__in=chunk).values_list("id", "modified"))
-        fresh = [i for i in ids if i not in stored]
-        newer = [i for i in ids if i in stored and incoming[i].record.modified > stored[i]]  # type: ignore[operator]
-        unchanged = len(ids) - len(fresh) - len(newer)
+        # Alias groups of this import's records give new rows their group key at once; the final
+        # regrouping over everything stored rewrites only the rows whose group differs.
+        groups = AliasGroups()
+        records = _read_sources(paths, outcome.problems, outcome.notes)
+        for batch in itertools.batched(records, _BATCH):
+            _write_batch(batch, outcome, groups, started)
+            if progress is not None:
+                progress(outcome.read)
+        _regroup()
 
-        for chunk in _chunks(newer):
-            AffectedPackage.objects.filter(advisory_id__in=chunk).delete()
-            Advisory.objects.filter(id__in=chunk).delete()
-
-        writing = fresh + newer
-        groups, kept = _alias_groups({i: incoming[i].record.aliases for i in writing})
-        now = timezone.now()
-        _insert_rows(
-            Advisory,
-            _ADVISORY_COLUMNS,
-            (_advisory_row(incoming[i], groups.group_of(i), now) for i in writing),
-        )
-        _insert_rows(
-            AffectedPackage,
-            ("advisory_id", "ecosystem", "name"),
-            (row for i in writing for row in _package_rows(incoming[i].record)),
-        )
-        _store_group_changes(groups, kept)
-
-        feed_import = FeedImport.objects.create(
+        outcome.feed_import = FeedImport.objects.create(
             started_at=started,
             finished_at=timezone.now(),
             sources=[str(p) for p in paths],
-            created=len(fresh),
-            updated=len(newer),
-            unchanged=unchanged,
-            skipped=len(problems),
-            problems=[{"location": p.location, "message": p.message} for p in problems],
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            skipped=outcome.skipped,
+            problems=[{"location": p.location, "message": p.message} for p in outcome.problems],
         )
         audit_record(
             action="feeds.import",
             object_type="feed_import",
-            object_id=str(feed_import.pk),
+            object_id=str(outcome.feed_import.pk),
             data={
-                "sources": feed_import.sources,
-                "created": len(fresh),
-                "updated": len(newer),
-                "unchanged": unchanged,
-                "skipped": len(problems),
+                "sources": outcome.feed_import.sources,
+                "created": outcome.created,
+                "updated": outcome.updated,
+                "unchanged": outcome.unchanged,
+                "skipped": outcome.skipped,
             },
             acting_user=acting_user,
             actor_label=actor_label,
         )
-    return ImportOutcome(
-        feed_import=feed_import,
-        read=read,
-        created=len(fresh),
-        updated=len(newer),
-        unchanged=unchanged,
-        problems=problems,
-        notes=notes,
+    outcome.read += outcome.skipped
+    return outcome
+
+
+def _write_batch(
+    batch: Sequence[_Incoming], outcome: ImportOutcome, groups: AliasGroups, now: datetime
+) -> None:
+    """Store the records of ``batch`` that are new or newer than the stored ones."""
+    incoming: dict[str, _Incoming] = {}
+    for item in batch:
+        previous = incoming.get(item.record.id)
+        # The same id twice (two zips, or a zip and a file): the newest wins.
+        if previous is None or item.record.modified > previous.record.modified:
+            incoming[item.record.id] = item
+    outcome.read += len(batch)
+    outcome.unchanged += len(batch) - len(incoming)  # older duplicates within the batch
+    ids = sorted(incoming)
+    stored = dict(Advisory.objects.filter(id__in=ids).values_list("id", "modified"))
+    fresh = [i for i in ids if i not in stored]
+    newer = [i for i in ids if i in stored and incoming[i].record.modified > stored[i]]
+    outcome.created += len(fresh)
+    outcome.updated += len(newer)
+    outcome.unchanged += len(ids) - len(fresh) - len(newer)
+
+    if newer:
+        AffectedPackage.objects.filter(advisory_id__in=newer).delete()
+        Advisory.objects.filter(id__in=newer).delete()
+    writing = fresh + newer
+    for i in writing:
+        groups.add(i, incoming[i].record.aliases)
+    _insert_rows(
+        Advisory,
+        _ADVISORY_COLUMNS,
+        (_advisory_row(incoming[i], groups.group_of(i), now) for i in writing),
+    )
+    _insert_rows(
+        AffectedPackage,
+        ("advisory_id", "ecosystem", "name"),
+        (row for i in writing for row in _package_rows(incoming[i].record)),
     )
 
 
@@ -279,26 +279,17 @@ def _insert_rows(
             cursor.executemany(sql, batch)
 
 
-def _alias_groups(writing: dict[str, tuple[str, ...]]) -> tuple[AliasGroups, list[tuple[str, str]]]:
-    """Return the alias groups over every stored record, with ``writing`` replacing stored ones,
-    and the (id, group key) of the stored records not being rewritten."""
-    groups = AliasGroups()
-    kept: list[tuple[str, str]] = []
-    rows = Advisory.objects.values_list("id", "aliases", "group_key").iterator(4000)
-    for advisory_id, aliases, group_key in rows:
-        if advisory_id not in writing:
-            groups.add(advisory_id, aliases)
-            kept.append((advisory_id, group_key))
-    for advisory_id, aliases in writing.items():
-        groups.add(advisory_id, aliases)
-    return groups, kept
+def _regroup() -> None:
+    """Recompute every stored record's alias group and rewrite the keys that changed.
 
-
-def _store_group_changes(groups: AliasGroups, kept: list[tuple[str, str]]) -> None:
-    """Rewrite ``group_key`` of the stored records whose group the import changed."""
+    From scratch, because a newer version of a record may drop an alias and split a group. That is
+    O(stored records) per import (docs/architecture.md, "Alias groups").
+    """
+    rows = list(Advisory.objects.values_list("id", "aliases", "group_key").iterator(4000))
+    groups = AliasGroups.from_pairs((advisory_id, aliases) for advisory_id, aliases, _ in rows)
     changed = [
         (groups.group_of(advisory_id), advisory_id)
-        for advisory_id, key in kept
+        for advisory_id, _, key in rows
         if groups.group_of(advisory_id) != key
     ]
     if changed:
