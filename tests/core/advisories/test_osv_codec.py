@@ -9,15 +9,18 @@ from typing import Any
 import orjson
 import pytest
 
-from support import FIXTURES
+from support import FIXTURES, shared_data
 from vulndesk.core.advisories.model import Event, Range
 from vulndesk.core.advisories.osv import (
     dump_osv,
     format_timestamp,
     lookup_name,
+    matching_subset,
     parse_osv,
+    parse_stored_osv,
     parse_timestamp,
 )
+from vulndesk.core.advisories.sources import iter_osv_documents
 from vulndesk.core.errors import AdvisoryError
 
 OSV = FIXTURES / "osv" / "records"
@@ -291,3 +294,90 @@ def test_format_timestamp_is_rfc3339_with_z() -> None:
         "2024-03-06T11:01:37.264Z"
     )
     assert format_timestamp(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00Z"
+
+
+# --- the matching subset, and reading it back from the store ------------------------------------
+
+FIXTURE_RECORDS = sorted([*OSV.glob("*.json"), *(OSV.parent / "merge").glob("*.json")])
+
+
+def stored(record: dict[str, Any]) -> dict[str, Any]:
+    """Return the matching subset of ``record`` as a scan reads it back from the database."""
+    return orjson.loads(orjson.dumps(matching_subset(record)))
+
+
+@pytest.mark.parametrize("path", FIXTURE_RECORDS, ids=[p.name for p in FIXTURE_RECORDS])
+def test_stored_documents_read_back_like_parse_osv(path: Any) -> None:
+    record = orjson.loads(path.read_bytes())
+    assert parse_stored_osv(record, source=path.name) == parse_osv(record, source=path.name)
+    subset = stored(record)
+    assert parse_stored_osv(subset, source=path.name) == parse_osv(subset, source=path.name)
+
+
+def test_stored_documents_read_back_like_parse_osv_on_the_real_feeds() -> None:
+    paths = [shared_data(f"osv/{name}/all.zip") for name in ("PyPI", "Go", "AlmaLinux", "Bitnami")]
+    checked = 0
+    for path in paths:
+        for document in iter_osv_documents(path):
+            data = getattr(document, "data", None)
+            if data is None:
+                continue
+            record = orjson.loads(data)
+            try:
+                expected = parse_osv(record, source=document.location)
+            except AdvisoryError:
+                continue  # never stored
+            assert parse_stored_osv(record, source=document.location) == expected
+            subset = stored(record)
+            assert parse_stored_osv(subset, source="x") == parse_osv(subset, source="x")
+            checked += 1
+    assert checked > 10_000
+
+
+def test_stored_event_with_an_unknown_key_beside_its_kind() -> None:
+    record = copy.deepcopy(VALID)
+    record["affected"][2]["ranges"][0]["events"][1] = {"fixed": "1", "note": "tolerated"}
+    assert parse_stored_osv(record, source="s") == parse_osv(record, source="s")
+    assert parse_stored_osv(record, source="s").affected[2].ranges[0].events[1] == Event(
+        "fixed", "1"
+    )
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        _set(["modified"], _DELETE),
+        _set(["modified"], 17),
+        _set(["affected"], [{"package": {"name": "no ecosystem"}}]),
+        _set(["affected", 2, "ranges", 0, "events"], _DELETE),
+        _set(["severity"], [{"type": "CVSS_V3"}]),
+    ],
+    ids=["no modified", "modified number", "no ecosystem", "no events", "no score"],
+)
+def test_a_stored_document_that_does_not_read_fails_like_parse_osv(mutate: Any) -> None:
+    record = broken(mutate)
+    with pytest.raises(AdvisoryError) as expected:
+        parse_osv(record, source="db:X")
+    with pytest.raises(AdvisoryError) as caught:
+        parse_stored_osv(record, source="db:X")
+    assert str(caught.value) == str(expected.value)
+
+
+def test_matching_subset_keeps_what_matching_and_findings_read() -> None:
+    record = {
+        **copy.deepcopy(VALID),
+        "details": "\n  First line of the details.  \nSecond line.",
+        "references": [{"type": "WEB", "url": "https://example.com"}],
+        "credits": [{"name": "someone"}],
+        "database_specific": {"severity": "HIGH", "cwe_ids": ["CWE-79"]},
+    }
+    record["affected"][0]["ecosystem_specific"] = {"imports": [{"path": "a/b", "symbols": ["F"]}]}
+    subset = matching_subset(record)
+    assert "references" not in subset and "credits" not in subset
+    assert subset["database_specific"] == {"severity": "HIGH"}
+    assert "ecosystem_specific" not in subset["affected"][0]
+    # without a summary, a finding shows the first non-blank line of the details: it is kept
+    assert subset["details"] == "First line of the details."
+    # with one, the details are never shown
+    assert "details" not in matching_subset({**record, "summary": "A summary"})
+    assert "details" not in matching_subset({**record, "details": " \n \n"})

@@ -91,3 +91,34 @@ def test_groups_do_not_depend_on_insertion_order(
         cves = [m for m in members if m.startswith("CVE-")]
         expected = min(cves or members, key=id_sort_key)
         assert key == expected
+
+
+def _connected_groups(data: list[tuple[str, list[str]]]) -> dict[str, frozenset[str]]:
+    """The groups AliasGroups must find, the slow obvious way: merge sets until none overlap."""
+    sets: list[set[str]] = []
+    for identifier, aliases in data:
+        if not identifier.strip():
+            continue
+        new = {identifier, *(a for a in aliases if a.strip())}
+        for other in [s for s in sets if s & new]:
+            sets.remove(other)
+            new |= other
+        sets.append(new)
+    out = {}
+    for members in sets:
+        cves = [m for m in members if m.startswith("CVE-")]
+        out[min(cves or members, key=id_sort_key)] = frozenset(members)
+    return out
+
+
+blank_or_ids = st.one_of(ids, st.sampled_from(["", " "]))
+
+
+@given(st.lists(st.tuples(blank_or_ids, st.lists(blank_or_ids, max_size=4)), max_size=15))
+def test_groups_are_the_connected_sets_of_ids(data: list[tuple[str, list[str]]]) -> None:
+    groups = AliasGroups.from_pairs(data)
+    expected = _connected_groups(data)
+    assert groups.groups() == expected
+    for key, members in expected.items():
+        assert all(groups.group_of(m) == key for m in members)
+        assert all(groups.members(m) == members for m in members)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from support import FIXTURES
 from vulndesk.core.advisories.model import Advisory, Severity
@@ -20,6 +22,7 @@ from vulndesk.core.matching import (
     match_components,
     report_to_json,
 )
+from vulndesk.core.matching.engine import AliasResolver, _local_groups
 from vulndesk.core.sbom.model import Component
 
 MERGE = FIXTURES / "osv" / "merge"
@@ -220,3 +223,32 @@ def test_group_records_lend_their_severity_to_the_whole_group() -> None:
         9.8,
         "CVE-2099-3333",
     )
+
+
+def _local_groups_per_advisory(
+    advisories: list[Advisory], aliases: AliasResolver | None
+) -> AliasGroups:
+    """The engine's first way to join the known groups: every known group copied per advisory."""
+    groups = AliasGroups()
+    for advisory in advisories:
+        ids = [*advisory.aliases]
+        if aliases is not None:
+            for known in (advisory.id, *advisory.aliases):
+                ids.extend(aliases.members(aliases.group_of(known)))
+        groups.add(advisory.id, ids)
+    return groups
+
+
+_ids = st.sampled_from(["CVE-1", "CVE-2", "CVE-10", "GHSA-a", "GHSA-b", "PYSEC-1", "GO-1", "", " "])
+_links = st.lists(st.tuples(_ids, st.lists(_ids, max_size=3)), max_size=8)
+
+
+@given(_links, st.one_of(st.none(), _links))
+def test_local_groups_merge_each_known_group_once_with_the_same_result(
+    candidates: list[tuple[str, list[str]]], known: list[tuple[str, list[str]]] | None
+) -> None:
+    modified = advisories(MERGE)[0].modified
+    records = [Advisory(id=i, modified=modified, aliases=tuple(a)) for i, a in candidates]
+    resolver = None if known is None else AliasGroups.from_pairs(known)
+    expected = _local_groups_per_advisory(records, resolver)
+    assert _local_groups(records, resolver).groups() == expected.groups()

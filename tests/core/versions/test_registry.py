@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from vulndesk.core.versions import (
@@ -112,3 +115,32 @@ def test_scheme_by_name() -> None:
         assert scheme_by_name(name) is scheme
     with pytest.raises(UnknownVersionScheme, match="'nope'"):
         scheme_by_name("nope")
+
+
+def test_schemes_are_imported_when_first_asked_for() -> None:
+    # a scan needs one or two of the ten schemes; importing the registry loads none of them
+    code = (
+        "import sys\n"
+        "from vulndesk.core.versions import scheme_for_ecosystem\n"
+        "loaded = lambda: sorted(m.rsplit('.', 1)[1] for m in sys.modules\n"
+        "    if m.startswith('vulndesk.core.versions.') and m.rsplit('.', 1)[1] not in\n"
+        "    ('base', 'registry'))\n"
+        "print(loaded())\n"
+        "scheme_for_ecosystem('PyPI:ignored')\n"
+        "print(loaded())\n"
+        "from vulndesk.core.versions.registry import SCHEMES\n"
+        "print(len(SCHEMES), len(loaded()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == ["[]", "['pypi']", "10 10"]
+
+
+def test_ecosystems_table_lists_every_scheme_and_reason() -> None:
+    assert ECOSYSTEMS["PyPI"] is scheme_for_ecosystem("PyPI")
+    assert ECOSYSTEMS["Debian"] is SCHEMES["deb"]
+    ordered = [e for e, v in ECOSYSTEMS.items() if not isinstance(v, str)]
+    unordered = [e for e, v in ECOSYSTEMS.items() if isinstance(v, str)]
+    assert (len(ordered), len(unordered)) == (29, 16)
+    assert ordered[:3] == ["PyPI", "npm", "Go"] and unordered[0] == "Android"

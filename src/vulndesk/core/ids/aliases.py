@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 __all__ = ["AliasGroups", "id_sort_key"]
 
 _DIGITS = re.compile(r"(\d+)")
 
 
+# Memoised: a scan sorts and compares the same few thousand ids over and over (group keys,
+# members, finding order), and splitting an id costs far more than a dictionary lookup.
+@lru_cache(maxsize=65_536)
 def id_sort_key(identifier: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
     """Return the natural sort key of a vulnerability id (digit runs compare as numbers)."""
     parts: list[tuple[int, int | str]] = []
@@ -103,10 +107,19 @@ class AliasGroups:
         if not identifier.strip():
             return
         root = self._ensure(identifier)
+        parent = self._parent
         for alias in aliases:
-            if alias.strip() and alias != identifier:
-                other = self._ensure(alias)
-                self._union(root, other)
+            if alias == identifier or not alias.strip():
+                continue
+            if alias not in parent:
+                # A new id joins the group directly rather than as a one-id group merged into
+                # it: the common case (a record's aliases seen for the first time), made cheap.
+                parent[alias] = root
+                self._members[root].add(alias)
+                if _better(alias, self._key[root]):
+                    self._key[root] = alias
+            else:
+                self._union(root, self._find(alias))
                 root = self._find(root)
 
     def __contains__(self, identifier: object) -> bool:

@@ -36,6 +36,7 @@ same entries again and again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Final, Literal, Protocol
 
 from vulndesk.core.advisories.model import Affected, Range
@@ -117,9 +118,12 @@ class Evaluation:
 
 # A walk step: (kind, sort key or None for introduced "0", version as written)
 _Step = tuple[str, Any, str]
+_step_key = itemgetter(1)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never changed: a scan builds thousands, and a frozen dataclass's __init__
+# costs five times a plain one's.
+@dataclass(slots=True)
 class _PreparedRange:
     label: str  # "ECOSYSTEM range #2", used in problems
     type: str
@@ -134,10 +138,11 @@ class _PreparedRange:
 class _PreparedAffected:
     affected: Affected  # keeps the object alive, so its id() is not reused while cached
     ranges: tuple[_PreparedRange, ...]
-    versions: frozenset[str]
     ecosystem_scheme: VersionScheme | None
     version_ranges: bool  # has a SEMVER or ECOSYSTEM range
-    version_keys: frozenset[Any] | None = None  # computed on first use
+    # computed on first use: most evaluations are decided by a range and never read the list
+    versions: frozenset[str] | None = None
+    version_keys: frozenset[Any] | None = None
 
 
 class OsvRangeEvaluator:
@@ -175,7 +180,6 @@ class OsvRangeEvaluator:
         return _PreparedAffected(
             affected,
             ranges,
-            frozenset(affected.versions),
             ecosystem_scheme,
             any(r.type in _EVALUABLE_TYPES for r in affected.ranges),
         )
@@ -190,48 +194,49 @@ class OsvRangeEvaluator:
             scheme = self.schemes.for_range_type(r.type, affected.ecosystem)
         except VulndeskError as e:
             return _PreparedRange(label, r.type, None, f"{label}: {unsupported_reason(e)}")
-        walk: list[tuple[int, Any, _Step]] = []
+        zero: list[_Step] = []  # introduced "0" steps, in file order
+        walk: list[_Step] = []  # every other introduced, fixed and last_affected step
         limits: list[tuple[Any, str]] = []
         unlimited = False
-        fixed: list[tuple[Any, str]] = []
+        introduced = False
         for event in r.events:
-            if event.kind == "introduced" and event.version == "0":
+            kind, written = event.kind, event.version
+            if kind == "introduced" and written == "0":
                 # schema §events special values: "0" sorts before any other version
-                walk.append((0, None, ("introduced", None, "0")))
+                zero.append(("introduced", None, "0"))
+                introduced = True
                 continue
-            if event.kind == "limit" and event.version == "*":
+            if kind == "limit" and written == "*":
                 unlimited = True  # schema: "*" represents infinity
                 continue
             try:
-                key = scheme.cached_key(event.version)
+                key = scheme.cached_key(written)
             except InvalidVersion:
                 return _PreparedRange(
                     label,
                     r.type,
                     scheme,
-                    f"{label}: {event.kind} {event.version!r} is not a valid {scheme.name} version",
+                    f"{label}: {kind} {written!r} is not a valid {scheme.name} version",
                 )
-            if event.kind == "limit":
-                limits.append((key, event.version))
+            if kind == "limit":
+                limits.append((key, written))
             else:
-                walk.append((1, key, (event.kind, key, event.version)))
-                if event.kind == "fixed":
-                    fixed.append((key, event.version))
-        if not any(step[2][0] == "introduced" for step in walk):
+                walk.append((kind, key, written))
+                introduced = introduced or kind == "introduced"
+        if not introduced:
             return _PreparedRange(
                 label, r.type, scheme, f"{label}: no introduced event (the schema requires one)"
             )
-        # sorted() is stable: equal versions keep their file order
-        walk.sort(key=lambda item: (item[0], item[1]) if item[0] else (0,))
-        fixed.sort(key=lambda item: item[0])
+        # sort() is stable: equal versions keep their file order; "0" steps go first
+        walk.sort(key=_step_key)
         return _PreparedRange(
             label,
             r.type,
             scheme,
             None,
-            tuple(step for _, _, step in walk),
+            (*zero, *walk),
             None if unlimited or not limits else tuple(limits),
-            tuple(fixed),
+            tuple((key, written) for kind, key, written in walk if kind == "fixed"),
         )
 
     # --- evaluation ---------------------------------------------------------------------------
@@ -248,7 +253,7 @@ class OsvRangeEvaluator:
         problems: list[str] = []
         matched: str | None = None
         fixed: list[tuple[Any, str]] = []
-        has_versions = bool(prepared.versions)
+        has_versions = bool(affected.versions)
         for pr in prepared.ranges:
             if pr.type == "GIT":
                 if use_versions and not has_versions and not prepared.version_ranges:
@@ -277,6 +282,8 @@ class OsvRangeEvaluator:
         return Evaluation("unknown" if problems else "not_affected", None, (), tuple(problems))
 
     def _listed(self, prepared: _PreparedAffected, version: str) -> bool:
+        if prepared.versions is None:
+            prepared.versions = frozenset(prepared.affected.versions)
         if version in prepared.versions:
             return True
         scheme = prepared.ecosystem_scheme

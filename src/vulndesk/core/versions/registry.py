@@ -12,18 +12,11 @@ part before the first ``:`` chooses the scheme.
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Final
+
 from vulndesk.core.errors import VulndeskError
-from vulndesk.core.versions.apk import APK
 from vulndesk.core.versions.base import VersionScheme
-from vulndesk.core.versions.composer import COMPOSER
-from vulndesk.core.versions.dpkg import DPKG
-from vulndesk.core.versions.golang import GOLANG
-from vulndesk.core.versions.maven import MAVEN
-from vulndesk.core.versions.nuget import NUGET
-from vulndesk.core.versions.pypi import PYPI
-from vulndesk.core.versions.rpm import RPM
-from vulndesk.core.versions.rubygems import RUBYGEMS
-from vulndesk.core.versions.semver import SEMVER
 
 __all__ = [
     "ECOSYSTEMS",
@@ -59,46 +52,60 @@ class UnknownVersionScheme(VulndeskError):
     """No version scheme has this name."""
 
 
-#: every scheme by its ``name`` (the PURL type where there is one, as VERS uses them)
-SCHEMES: dict[str, VersionScheme] = {
-    scheme.name: scheme
-    for scheme in (APK, COMPOSER, DPKG, GOLANG, MAVEN, NUGET, PYPI, RPM, RUBYGEMS, SEMVER)
+# Scheme name -> (its module in this package, the scheme object's name there). A module is
+# imported the first time its scheme is asked for: importing all ten costs ~5 ms of a scan's
+# start-up, and a scan usually needs one or two.
+_SCHEME_MODULES: Final[dict[str, tuple[str, str]]] = {
+    "apk": ("apk", "APK"),
+    "composer": ("composer", "COMPOSER"),
+    "deb": ("dpkg", "DPKG"),
+    "golang": ("golang", "GOLANG"),
+    "maven": ("maven", "MAVEN"),
+    "nuget": ("nuget", "NUGET"),
+    "pypi": ("pypi", "PYPI"),
+    "rpm": ("rpm", "RPM"),
+    "gem": ("rubygems", "RUBYGEMS"),
+    "semver": ("semver", "SEMVER"),
+}
+_loaded: dict[str, VersionScheme] = {}
+
+# OSV ecosystem (base name) -> the name of the scheme ordering its versions
+_ORDERED: Final[dict[str, str]] = {
+    # language ecosystems
+    "PyPI": "pypi",
+    "npm": "semver",
+    "Go": "golang",
+    "crates.io": "semver",
+    "Maven": "maven",
+    "RubyGems": "gem",
+    "NuGet": "nuget",
+    "Packagist": "composer",
+    "Hex": "semver",
+    "Pub": "semver",
+    "Bitnami": "semver",
+    "SwiftURL": "semver",
+    # Linux distributions
+    "Debian": "deb",
+    "Ubuntu": "deb",
+    "AlmaLinux": "rpm",
+    "Rocky Linux": "rpm",
+    "Red Hat": "rpm",
+    "openSUSE": "rpm",
+    "SUSE": "rpm",
+    "Mageia": "rpm",
+    "openEuler": "rpm",
+    "Photon OS": "rpm",
+    "Azure Linux": "rpm",
+    "Alpine": "apk",
+    "Wolfi": "apk",
+    "Chainguard": "apk",
+    "Alpaquita": "apk",
+    "BellSoft Hardened Containers": "apk",
+    "MinimOS": "apk",
 }
 
-#: OSV ecosystem (base name) -> its scheme, or (a str) the reason there is none
-ECOSYSTEMS: dict[str, VersionScheme | str] = {
-    # language ecosystems
-    "PyPI": PYPI,
-    "npm": SEMVER,
-    "Go": GOLANG,
-    "crates.io": SEMVER,
-    "Maven": MAVEN,
-    "RubyGems": RUBYGEMS,
-    "NuGet": NUGET,
-    "Packagist": COMPOSER,
-    "Hex": SEMVER,
-    "Pub": SEMVER,
-    "Bitnami": SEMVER,
-    "SwiftURL": SEMVER,
-    # Linux distributions
-    "Debian": DPKG,
-    "Ubuntu": DPKG,
-    "AlmaLinux": RPM,
-    "Rocky Linux": RPM,
-    "Red Hat": RPM,
-    "openSUSE": RPM,
-    "SUSE": RPM,
-    "Mageia": RPM,
-    "openEuler": RPM,
-    "Photon OS": RPM,
-    "Azure Linux": RPM,
-    "Alpine": APK,
-    "Wolfi": APK,
-    "Chainguard": APK,
-    "Alpaquita": APK,
-    "BellSoft Hardened Containers": APK,
-    "MinimOS": APK,
-    # known, not ordered here (the value says why): asking for them raises, never guesses
+# OSV ecosystems we know but do not order, and why: asking for them raises, never guesses
+_UNORDERED: Final[dict[str, str]] = {
     "Android": "its advisories name security patch levels and platform releases",
     "Bioconductor": "R package_version ordering is not implemented",
     "CRAN": "R package_version ordering is not implemented",
@@ -117,6 +124,37 @@ ECOSYSTEMS: dict[str, VersionScheme | str] = {
     "VSCode": "VS Code extension version ordering is not implemented",
 }
 
+#: every scheme by its ``name`` (the PURL type where there is one, as VERS uses them)
+SCHEMES: dict[str, VersionScheme]  # built when first read, by __getattr__
+
+#: OSV ecosystem (base name) -> its scheme, or (a str) the reason there is none
+ECOSYSTEMS: dict[str, VersionScheme | str]  # built when first read, by __getattr__
+
+
+def __getattr__(name: str) -> object:
+    """Build ``SCHEMES`` and ``ECOSYSTEMS`` when first read (PEP 562): both import every scheme."""
+    value: object
+    if name == "SCHEMES":
+        value = {scheme: _scheme(scheme) for scheme in _SCHEME_MODULES}
+    elif name == "ECOSYSTEMS":
+        value = {**{eco: _scheme(scheme) for eco, scheme in _ORDERED.items()}, **_UNORDERED}
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def _scheme(name: str) -> VersionScheme:
+    """Return the scheme called ``name`` (a key of ``_SCHEME_MODULES``), importing it once."""
+    scheme = _loaded.get(name)
+    if scheme is None:
+        module, attribute = _SCHEME_MODULES[name]
+        scheme = getattr(import_module(f"{__package__}.{module}"), attribute)
+        if not isinstance(scheme, VersionScheme) or scheme.name != name:
+            raise TypeError(f"{module}.{attribute} is not the {name!r} scheme: {scheme!r}")
+        _loaded[name] = scheme
+    return scheme
+
 
 def base_ecosystem(ecosystem: str) -> str:
     """Return ``ecosystem`` without its release suffix (``Debian:12`` -> ``Debian``)."""
@@ -126,14 +164,16 @@ def base_ecosystem(ecosystem: str) -> str:
 def scheme_for_ecosystem(ecosystem: str) -> VersionScheme:
     """Return the scheme ordering ``ecosystem``'s versions; raise UnsupportedEcosystem if none."""
     base = base_ecosystem(ecosystem)
-    entry = ECOSYSTEMS.get(base)
-    if isinstance(entry, VersionScheme):
-        return entry
-    if entry is not None:
+    scheme = _ORDERED.get(base)
+    if scheme is not None:
+        return _scheme(scheme)
+    reason = _UNORDERED.get(base)
+    if reason is not None:
         raise UnsupportedEcosystem(
-            ecosystem, f"no version ordering implemented for ecosystem {base!r}: {entry}"
+            ecosystem, f"no version ordering implemented for ecosystem {base!r}: {reason}"
         )
-    hint = next((name for name in ECOSYSTEMS if name.casefold() == base.casefold()), None)
+    known = (*_ORDERED, *_UNORDERED)
+    hint = next((name for name in known if name.casefold() == base.casefold()), None)
     raise UnsupportedEcosystem(
         ecosystem,
         f"unknown ecosystem {base!r}" + (f" (OSV spells it {hint!r})" if hint else ""),
@@ -150,7 +190,7 @@ def scheme_for_range_type(range_type: str, ecosystem: str) -> VersionScheme:
     UnsupportedRangeType.
     """
     if range_type == "SEMVER":
-        return GOLANG if base_ecosystem(ecosystem) == "Go" else SEMVER
+        return _scheme("golang" if base_ecosystem(ecosystem) == "Go" else "semver")
     if range_type == "ECOSYSTEM":
         return scheme_for_ecosystem(ecosystem)
     if range_type == "GIT":
@@ -165,8 +205,7 @@ def scheme_for_range_type(range_type: str, ecosystem: str) -> VersionScheme:
 
 def scheme_by_name(name: str) -> VersionScheme:
     """Return the scheme called ``name`` (``pypi``, ``semver``, ``deb``, ...)."""
-    try:
-        return SCHEMES[name]
-    except KeyError:
-        known = ", ".join(sorted(SCHEMES))
-        raise UnknownVersionScheme(f"no version scheme named {name!r} (known: {known})") from None
+    if name not in _SCHEME_MODULES:
+        known = ", ".join(sorted(_SCHEME_MODULES))
+        raise UnknownVersionScheme(f"no version scheme named {name!r} (known: {known})")
+    return _scheme(name)

@@ -12,12 +12,17 @@ from collections.abc import Iterable
 import orjson
 
 from vulndesk.core.advisories.model import Advisory
-from vulndesk.core.advisories.osv import parse_osv
+from vulndesk.core.advisories.osv import parse_stored_osv
 from vulndesk.core.ids.aliases import AliasGroups
 from vulndesk.server.rawdb import RawDatabase
 
 # Far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
 _CHUNK = 900
+
+# Withdrawn records are skipped in Python, not with ``WHERE withdrawn IS NULL``: without table
+# statistics SQLite then plans the query on the ``withdrawn`` index (it guesses ``IS NULL`` is
+# selective; nearly every row matches) and reads the whole table instead of looking up each id by
+# primary key: 11-16 ms per chunk of 900 ids instead of 0.3-3 ms.
 
 
 def fetch_candidates(
@@ -43,13 +48,14 @@ def fetch_candidates(
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
         rows = db.query(
-            "SELECT id, match, group_key, source FROM advisories_advisory"
-            f" WHERE withdrawn IS NULL AND id IN ({', '.join(['%s'] * len(chunk))})",
+            "SELECT match, group_key, source, withdrawn FROM advisories_advisory"
+            f" WHERE id IN ({', '.join(['%s'] * len(chunk))})",
             chunk,
         )
-        for _id, raw, group_key, source in rows:
-            records.append(parse_osv(orjson.loads(raw), source=source))
-            group_keys.add(group_key)
+        for raw, group_key, source, withdrawn in rows:
+            if withdrawn is None:
+                records.append(parse_stored_osv(orjson.loads(raw), source=source))
+                group_keys.add(group_key)
     groups = AliasGroups()
     ordered = sorted(group_keys)
     for start in range(0, len(ordered), _CHUNK):
@@ -71,11 +77,15 @@ def fetch_records(db: RawDatabase, ids: Iterable[str]) -> list[Advisory]:
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
         rows = db.query(
-            "SELECT match, source FROM advisories_advisory"
-            f" WHERE withdrawn IS NULL AND id IN ({', '.join(['%s'] * len(chunk))})",
+            "SELECT match, source, withdrawn FROM advisories_advisory"
+            f" WHERE id IN ({', '.join(['%s'] * len(chunk))})",
             chunk,
         )
-        records.extend(parse_osv(orjson.loads(raw), source=source) for raw, source in rows)
+        records.extend(
+            parse_stored_osv(orjson.loads(raw), source=source)
+            for raw, source, withdrawn in rows
+            if withdrawn is None
+        )
     return records
 
 
