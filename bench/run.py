@@ -167,7 +167,7 @@ def main() -> int:
 
         # --- import throughput, one fresh database per run
         total_records = 0
-        total_import = 0.0
+        total_import = total_base = 0.0
         for eco in ZIPS:
             path = SHARED / f"osv/{eco}/all.zip"
             base = [
@@ -192,6 +192,7 @@ def main() -> int:
             t, b = median(times), median([x.seconds for x in base])
             total_records += records
             total_import += t
+            total_base += b
             rows.append(
                 (
                     f"import {eco}/all.zip",
@@ -204,12 +205,32 @@ def main() -> int:
             )
         rows.append(
             (
-                "import, all four",
+                "import, sum of the four runs",
                 f"{total_records}",
-                "",
+                f"{total_base:.3f} s",
                 f"{total_import:.3f} s",
-                "",
-                f"{total_records / total_import:,.0f} rec/s (target >= 5,000)",
+                f"{total_import / total_base:.1f}x",
+                f"{total_records / total_import:,.0f} rec/s",
+            )
+        )
+        # the four zips in one command, as a user imports them
+        zips = [str(SHARED / f"osv/{e}/all.zip") for e in ZIPS]
+        times = []
+        for i in range(args.import_repeat):
+            url = new_database(args.postgres, home, f"imp_all_{i}")
+            created.append(url)
+            env = make_env(url, home)
+            subprocess.run(vulndesk("migrate"), env=env, check=True, capture_output=True)
+            times.append(run_measured(vulndesk("feeds", "import", "--quiet", *zips), env).seconds)
+        t = median(times)
+        rows.append(
+            (
+                "import, four zips in one command",
+                f"{total_records}",
+                f"{total_base:.3f} s",
+                f"{t:.3f} s",
+                f"{t / total_base:.1f}x",
+                f"{total_records / t:,.0f} rec/s (target >= 5,000)",
             )
         )
 

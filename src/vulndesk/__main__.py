@@ -4,4 +4,6 @@ import sys
 
 from vulndesk.cli.main import main
 
-sys.exit(main())
+# Guarded: a feeds import reads in a "spawn" child process, which imports this module again.
+if __name__ == "__main__":
+    sys.exit(main())
