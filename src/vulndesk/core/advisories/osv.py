@@ -34,6 +34,7 @@ from vulndesk.core.advisories.model import (
     Severity,
 )
 from vulndesk.core.errors import AdvisoryError
+from vulndesk.core.jsontypes import json_type
 
 __all__ = [
     "dump_osv",
@@ -130,25 +131,9 @@ def format_timestamp(value: datetime) -> str:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def _fail(source: str, path: str, expected: str, value: object) -> AdvisoryError:
     scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
-    shown = repr(value) if scalar else _json_type(value)
+    shown = repr(value) if scalar else json_type(value)
     if len(shown) > 80:
         shown = shown[:77] + "..."
     return AdvisoryError(f"expected {expected}, got {shown}", source=source, location=path)

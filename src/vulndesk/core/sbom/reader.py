@@ -173,7 +173,7 @@ def _describe_text(head: bytes) -> str:
 
 
 def _a_json_type(value: object) -> str:
-    from vulndesk.core.sbom.readers._json_fields import json_type
+    from vulndesk.core.jsontypes import json_type
 
     name = json_type(value)
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"

@@ -7,7 +7,8 @@ in ``models.py`` (app label ``advisories``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import orjson
 
@@ -32,61 +33,47 @@ def fetch_candidates(
     parsed from their stored text, and the whole stored alias groups they belong to (every record
     sharing a candidate's ``group_key``, so ids known only through other sources are included)."""
     wanted = set(keys)
-    names = sorted({name for _, name in wanted})
-    ids: set[str] = set()
-    for start in range(0, len(names), _CHUNK):
-        chunk = names[start : start + _CHUNK]
-        rows = db.query(
-            "SELECT ecosystem, name, advisory_id FROM advisories_affectedpackage"
-            f" WHERE name IN ({', '.join(['%s'] * len(chunk))})",
-            chunk,
-        )
-        ids.update(advisory_id for eco, name, advisory_id in rows if (eco, name) in wanted)
+    rows = _select_in(
+        db,
+        "SELECT ecosystem, name, advisory_id FROM advisories_affectedpackage",
+        "name",
+        {name for _, name in wanted},
+    )
+    ids = {advisory_id for eco, name, advisory_id in rows if (eco, name) in wanted}
     records: list[Advisory] = []
     group_keys: set[str] = set()
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        rows = db.query(
-            "SELECT match, group_key, source, withdrawn FROM advisories_advisory"
-            f" WHERE id IN ({', '.join(['%s'] * len(chunk))})",
-            chunk,
-        )
-        for raw, group_key, source, withdrawn in rows:
-            if withdrawn is None:
-                records.append(parse_stored_osv(orjson.loads(raw), source=source))
-                group_keys.add(group_key)
+    rows = _select_in(
+        db, "SELECT match, group_key, source, withdrawn FROM advisories_advisory", "id", ids
+    )
+    for raw, group_key, source, withdrawn in rows:
+        if withdrawn is None:
+            records.append(parse_stored_osv(orjson.loads(raw), source=source))
+            group_keys.add(group_key)
     groups = AliasGroups()
-    ordered = sorted(group_keys)
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        rows = db.query(
-            "SELECT id, aliases FROM advisories_advisory"
-            f" WHERE group_key IN ({', '.join(['%s'] * len(chunk))})",
-            chunk,
-        )
-        for advisory_id, aliases in rows:
-            groups.add(advisory_id, _json_list(aliases))
+    rows = _select_in(db, "SELECT id, aliases FROM advisories_advisory", "group_key", group_keys)
+    for advisory_id, aliases in rows:
+        groups.add(advisory_id, _json_list(aliases))
     return records, groups
 
 
 def fetch_records(db: RawDatabase, ids: Iterable[str]) -> list[Advisory]:
     """Return the stored, live records whose id is in ``ids``, parsed from their text."""
-    records: list[Advisory] = []
-    ordered = sorted(set(ids))
+    rows = _select_in(db, "SELECT match, source, withdrawn FROM advisories_advisory", "id", ids)
+    return [
+        parse_stored_osv(orjson.loads(raw), source=source)
+        for raw, source, withdrawn in rows
+        if withdrawn is None
+    ]
+
+
+def _select_in(
+    db: RawDatabase, select: str, column: str, values: Iterable[str]
+) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of ``select WHERE column IN values``, in chunks of bound parameters."""
+    ordered = sorted(set(values))
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
-        rows = db.query(
-            "SELECT match, source, withdrawn FROM advisories_advisory"
-            f" WHERE id IN ({', '.join(['%s'] * len(chunk))})",
-            chunk,
-        )
-        records.extend(
-            parse_stored_osv(orjson.loads(raw), source=source)
-            for raw, source, withdrawn in rows
-            if withdrawn is None
-        )
-    return records
+        yield from db.query(f"{select} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
 
 def _json_list(value: object) -> list[str]:

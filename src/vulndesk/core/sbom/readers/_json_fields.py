@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vulndesk.core.jsontypes import json_type
+
 _PLAIN_KEY = re.compile(r"[A-Za-z_$@][A-Za-z0-9_$@]*")
 
 
@@ -21,23 +23,6 @@ class FieldError(Exception):
         super().__init__(message)
         self.message = message
         self.location = location
-
-
-def json_type(value: object) -> str:
-    """Return the JSON name of a parsed value's type (object, array, string, number...)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def child_path(path: str, key: str) -> str:
