@@ -1,4 +1,4 @@
-"""CycloneDX JSON (1.2-1.6) and XML (1.0-1.6) readers, on hand-written fixtures.
+"""CycloneDX JSON (1.2-1.7) and XML (1.0-1.7) readers, on hand-written fixtures.
 
 Every ``tests/fixtures/sbom/cyclonedx-1.x`` file describes the same small product (and validates
 against the official schema of its version), so one expectation covers all versions and both
@@ -18,9 +18,8 @@ from vulndesk.core.sbom.model import Hash, Sbom
 from vulndesk.core.sbom.reader import read_sbom, read_sbom_file
 
 SBOM_FIXTURES = FIXTURES / "sbom"
-MODERN = [
-    f"cyclonedx-{v}.{ext}" for v in ("1.2", "1.3", "1.4", "1.5", "1.6") for ext in ("json", "xml")
-]
+JSON_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
+MODERN = [f"cyclonedx-{v}.{ext}" for v in JSON_VERSIONS for ext in ("json", "xml")]
 BAD_PURL_WARNING = (
     "invalid purl 'pkg:maven/only-name@1.0': a maven purl needs a namespace (the groupId);"
     " the component is kept without a purl"
@@ -108,18 +107,18 @@ def test_versions_1_2_to_1_6_read_the_same(name: str) -> None:
     assert sbom.warnings[0].endswith(BAD_PURL_WARNING)
 
 
-@pytest.mark.parametrize("version", ["1.5", "1.6"])
+@pytest.mark.parametrize("version", ["1.5", "1.6", "1.7"])
 def test_tools_object_form(version: str) -> None:
     for ext in ("json", "xml"):
         sbom = _fixture(f"cyclonedx-{version}.{ext}")
         expected = ("Acme sbom-maker 2.1.0",)
-        if version == "1.6":
+        if version in ("1.6", "1.7"):
             expected += ("acme-sbom-service 1",)
         assert sbom.tools == expected
 
 
 def test_json_and_xml_give_equal_documents() -> None:
-    for version in ("1.2", "1.3", "1.4", "1.5", "1.6"):
+    for version in JSON_VERSIONS:
         as_json = _fixture(f"cyclonedx-{version}.json")
         as_xml = _fixture(f"cyclonedx-{version}.xml")
         assert as_json.components == as_xml.components
@@ -280,7 +279,7 @@ def test_invalid_cpe_is_left_out_with_a_warning() -> None:
     [
         (_doc(bomFormat="SPDX"), "$.bomFormat", "'bomFormat' is 'SPDX'; expected 'CycloneDX'"),
         (_doc(specVersion=1.4), "$.specVersion", "expected a string for 'specVersion', got number"),
-        (_doc(specVersion="1.7"), "$.specVersion", "CycloneDX 1.7 JSON is not supported"),
+        (_doc(specVersion="1.8"), "$.specVersion", "CycloneDX 1.8 JSON is not supported"),
         (_doc(specVersion="1.1"), "$.specVersion", "CycloneDX 1.1 JSON is not supported"),
         (_doc(components={}), "$.components", "expected an array for 'components', got object"),
         (_doc(components=["lodash"]), "$.components[0]", "expected an object for a component"),
@@ -356,7 +355,7 @@ def _xml(body: str, version: str = "1.4") -> bytes:
             "/bom/dependencies/dependency[1]/dependency[1]",
             "a <dependency> has no 'ref' attribute",
         ),
-        (_xml("", version="1.7"), "/bom", "CycloneDX 1.7 XML is not supported"),
+        (_xml("", version="1.8"), "/bom", "CycloneDX 1.8 XML is not supported"),
         (
             _xml("<vulnerabilities><vulnerability/></vulnerabilities>"),
             "/bom/vulnerabilities",

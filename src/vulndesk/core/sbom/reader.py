@@ -3,8 +3,8 @@
 =================================  ==========================================================
 content                            reader
 =================================  ==========================================================
-JSON object with ``bomFormat``     :mod:`.readers.cyclonedx_json` (CycloneDX 1.2-1.6)
-XML root ``bom`` in namespace      :mod:`.readers.cyclonedx_xml` (CycloneDX 1.0-1.6)
+JSON object with ``bomFormat``     :mod:`.readers.cyclonedx_json` (CycloneDX 1.2-1.7)
+XML root ``bom`` in namespace      :mod:`.readers.cyclonedx_xml` (CycloneDX 1.0-1.7)
 ``http://cyclonedx.org/schema/
 bom/1.x``
 JSON object with ``spdxVersion``   :mod:`.readers.spdx2_json` (SPDX 2.x)

@@ -30,7 +30,7 @@ class SbomUploadForm(forms.Form):
     sbom = forms.FileField(
         label=_("SBOM file"),
         help_text=_(
-            "CycloneDX 1.0-1.6 (JSON or XML), SPDX 2.2/2.3 (JSON or tag-value) or SPDX 3.0 "
+            "CycloneDX 1.0-1.7 (JSON or XML), SPDX 2.2/2.3 (JSON or tag-value) or SPDX 3.0 "
             "(JSON-LD). The format is recognised from the content."
         ),
     )

@@ -1,4 +1,4 @@
-"""CycloneDX JSON (spec 1.2 to 1.6) into the vulndesk SBOM model.
+"""CycloneDX JSON (spec 1.2 to 1.7) into the vulndesk SBOM model.
 
 Hand-written on an already parsed (orjson) document rather than on cyclonedx-python-lib: the
 library takes ~0.3 s for an 840-component BOM, more than the whole scan budget; see
@@ -31,7 +31,7 @@ from vulndesk.core.sbom.readers._json_fields import (
 __all__ = ["SUPPORTED_VERSIONS", "read_cyclonedx_json"]
 
 #: CycloneDX defined a JSON encoding from 1.2 on.
-SUPPORTED_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6")
+SUPPORTED_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 
 
 def read_cyclonedx_json(doc: dict[str, Any], *, source: str) -> Sbom:

@@ -1,4 +1,4 @@
-"""CycloneDX XML (spec 1.0 to 1.6, namespace ``http://cyclonedx.org/schema/bom/1.x``).
+"""CycloneDX XML (spec 1.0 to 1.7, namespace ``http://cyclonedx.org/schema/bom/1.x``).
 
 Parsed with ``defusedxml`` and ``forbid_dtd=True``: a CycloneDX BOM never needs a DTD, and
 refusing every document type declaration refuses entity expansion (billion laughs) and external
@@ -21,7 +21,7 @@ from vulndesk.core.sbom.readers._assembly import SbomAssembler, coordinates
 __all__ = ["NAMESPACE_PREFIX", "SUPPORTED_VERSIONS", "read_cyclonedx_xml"]
 
 NAMESPACE_PREFIX = "http://cyclonedx.org/schema/bom/"
-SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6")
+SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 
 
 class _XmlProblem(Exception):
