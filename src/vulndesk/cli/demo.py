@@ -144,8 +144,10 @@ def _shared_pypi_export() -> Path | None:
 
 
 def _shown(path: Path) -> str:
-    """Return ``path`` for a command line: relative to the working directory when shorter."""
+    """Return ``path`` for a command line: relative when it lies under the working directory."""
     absolute = path.resolve()
-    relative = os.path.relpath(absolute, Path.cwd())
-    shown = relative if len(relative) < len(str(absolute)) else str(absolute)
+    try:
+        shown = str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        shown = str(absolute)  # elsewhere: "../../x" reads worse than the absolute path
     return shlex.quote(shown)
