@@ -171,3 +171,16 @@ def test_real_osv_zips_import_and_a_real_sbom_scans(cli) -> None:  # type: ignor
     # golang.org/x/net at a 2020 pseudo-version is affected by the 2022 HPACK bug (GO-2023-1571)
     assert "CVE-2022-41723" in ids
     assert report["summary"]["evaluated"] > 100
+
+
+def test_table_says_whether_a_vulnerable_component_is_direct_or_transitive(loaded) -> None:  # type: ignore[no-untyped-def]
+    lines = loaded("scan", SHOP).stdout.splitlines()
+
+    def relation(component: str) -> str:
+        # the component cell holds "name version" and, on the table's next line, the relation
+        row = next(i for i, line in enumerate(lines) if f"│ {component} " in line)
+        column = lines[row].index(component)
+        return lines[row + 1][column:].split("│")[0].strip()
+
+    assert relation("pyyaml 5.3.1") == "(direct)"  # the shop depends on it itself
+    assert relation("urllib3 1.26.12") == "(transitive)"  # through requests

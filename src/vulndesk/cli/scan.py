@@ -27,7 +27,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         from vulndesk.cli.table import render_report
 
-        text = render_report(document, source=args.sbom, warnings=sbom.warnings)
+        text = render_report(
+            document,
+            source=args.sbom,
+            warnings=sbom.warnings,
+            direct=sbom.direct_refs(),
+            reachable=sbom.transitive_refs(),
+        )
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

@@ -20,8 +20,20 @@ _STYLE = {
 _ORDER = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE", "UNKNOWN"]
 
 
-def render_report(report: dict[str, Any], *, source: str, warnings: tuple[str, ...] = ()) -> str:
-    """Return the report contract (``report_to_json``) rendered as text tables."""
+def render_report(
+    report: dict[str, Any],
+    *,
+    source: str,
+    warnings: tuple[str, ...] = (),
+    direct: frozenset[str] = frozenset(),
+    reachable: frozenset[str] = frozenset(),
+) -> str:
+    """Return the report contract (``report_to_json``) rendered as text tables.
+
+    ``direct`` and ``reachable`` are the bom-refs of the subject's direct and of all its
+    dependencies; a finding's component says which it is (what a fix has to upgrade), or nothing
+    when the SBOM has no dependency graph.
+    """
     out = io.StringIO()
     width = max(100, shutil.get_terminal_size(fallback=(160, 24)).columns)
     console = Console(file=out, width=width, force_terminal=False, color_system=None)
@@ -54,10 +66,14 @@ def render_report(report: dict[str, Any], *, source: str, warnings: tuple[str, .
             )
             others = [a for a in vuln["aliases"] if a != vuln["id"]]
             component = finding["component"]
+            ref = component["bom_ref"]
+            relation = (
+                "\n(direct)" if ref in direct else "\n(transitive)" if ref in reachable else ""
+            )
             table.add_row(
                 Text(rating + score, style=_STYLE.get(rating, "")),
                 "\n".join([vuln["id"], *others]),
-                f"{component['name']} {component['version'] or ''}".strip(),
+                f"{component['name']} {component['version'] or ''}".strip() + relation,
                 finding["affected_range"],
                 ", ".join(finding["fixed_versions"]) or "no fix",
                 (vuln["summary"] or "")[:80],
