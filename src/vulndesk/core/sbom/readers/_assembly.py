@@ -14,7 +14,7 @@ A reader walks its document and hands each component to :class:`SbomAssembler`, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from vulndesk.core.errors import IdentifierError
@@ -110,6 +110,36 @@ class SbomAssembler:
     def targets(self, ref: str) -> tuple[str, ...]:
         """Return what ``ref`` was recorded to depend on so far."""
         return tuple(self._edges.get(ref, ()))
+
+    def add_tree(
+        self,
+        nodes: Sequence[tuple[int, str | None]],
+        *,
+        has_subject: bool,
+        make: Callable[[int, str | None], Component],
+    ) -> None:
+        """Add the components of a flattened CycloneDX tree.
+
+        ``nodes`` holds (parent index or -1, declared bom-ref) in document order, node 0 being
+        the subject when ``has_subject``; ``make(index, declared_ref)`` builds a node's component.
+        A parent depends on the components nested in it; a top-level repeat of the subject's ref
+        is the subject itself, not a second component.
+        """
+        refs: list[str] = []
+        subject_ref: str | None = None
+        for index, (parent, declared_ref) in enumerate(nodes):
+            if subject_ref is not None and declared_ref == subject_ref and parent == -1:
+                refs.append(subject_ref)
+                continue
+            component = make(index, declared_ref)
+            refs.append(component.ref)
+            if index == 0 and has_subject:
+                self.subject = component
+                subject_ref = component.ref
+            else:
+                self.add(component)
+            if parent >= 0:
+                self.depend(refs[parent], (component.ref,))
 
     def depend(self, ref: str, on: Iterable[str]) -> None:
         """Record that ``ref`` depends on each of ``on`` (an empty ``on`` says: no dependencies)."""

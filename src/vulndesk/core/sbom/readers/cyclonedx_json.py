@@ -88,22 +88,11 @@ def _read(doc: dict[str, Any]) -> Sbom:
     sbom = SbomAssembler(
         format="CycloneDX", spec_version=spec_version, encoding="json", reserved_refs=declared
     )
-    refs: list[str] = []
-    subject_ref: str | None = None
-    for index, (obj, path, parent) in enumerate(nodes):
-        declared_ref = opt_str(obj, "bom-ref", path)
-        if subject_ref is not None and declared_ref == subject_ref and parent == -1:
-            refs.append(subject_ref)  # the subject repeated among the components
-            continue
-        component = _component(sbom, obj, path, declared_ref)
-        refs.append(component.ref)
-        if index == 0 and subject_obj is not None:
-            sbom.subject = component
-            subject_ref = component.ref
-        else:
-            sbom.add(component)
-        if parent >= 0:
-            sbom.depend(refs[parent], (component.ref,))
+    sbom.add_tree(
+        [(parent, opt_str(obj, "bom-ref", path)) for obj, path, parent in nodes],
+        has_subject=subject_obj is not None,
+        make=lambda index, ref: _component(sbom, nodes[index][0], nodes[index][1], ref),
+    )
 
     for i, entry in enumerate(opt_list(doc, "dependencies", "$")):
         path = f"$.dependencies[{i}]"

@@ -173,23 +173,13 @@ class _BomReader:
             encoding="xml",
             reserved_refs=declared,
         )
-        refs: list[str] = []
-        subject_ref: str | None = None
-        for index, (element, _, parent) in enumerate(nodes):
-            declared_ref = element.get("bom-ref")
-            if subject_ref is not None and declared_ref == subject_ref and parent == -1:
-                refs.append(subject_ref)
-                continue
-            path = _ElementPath(nodes, index)
-            component = self.component(sbom, element, path, declared_ref)
-            refs.append(component.ref)
-            if index == 0 and subject_el is not None:
-                sbom.subject = component
-                subject_ref = component.ref
-            else:
-                sbom.add(component)
-            if parent >= 0:
-                sbom.depend(refs[parent], (component.ref,))
+        sbom.add_tree(
+            [(parent, element.get("bom-ref")) for element, _, parent in nodes],
+            has_subject=subject_el is not None,
+            make=lambda index, ref: self.component(
+                sbom, nodes[index][0], _ElementPath(nodes, index), ref
+            ),
+        )
 
         for i, entry in enumerate(self.children(root, "dependencies", "dependency")):
             entry_path = f"/bom/dependencies/dependency[{i + 1}]"
