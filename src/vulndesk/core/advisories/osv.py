@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final
 
 from vulndesk.core.advisories.model import (
@@ -221,19 +222,11 @@ def _references(obj: dict[str, Any], source: str) -> tuple[Reference, ...]:
     return tuple(out)
 
 
-_EVENT_CACHE: dict[tuple[str, str], Event] = {}
-
-
+@lru_cache(maxsize=200_000)
 def _event(kind: EventKind, version: str) -> Event:
     # Events are immutable and repeat a lot ("introduced": "0", the same fix in every package of
     # a distribution erratum), so equal events share one object.
-    key = (kind, version)
-    found = _EVENT_CACHE.get(key)
-    if found is None:
-        if len(_EVENT_CACHE) > 200_000:
-            _EVENT_CACHE.clear()
-        found = _EVENT_CACHE[key] = Event(kind, version)
-    return found
+    return Event(kind, version)
 
 
 def _events(items: list[Any], source: str, path: str) -> tuple[Event, ...]:
@@ -339,17 +332,7 @@ def _affected(items: list[Any], source: str) -> tuple[Affected, ...]:
     return tuple(out)
 
 
-_LOOKUP_CACHE: dict[tuple[str, str], str] = {}
-
-
-def _lookup_name_cached(ecosystem: str, name: str) -> str:
-    key = (ecosystem, name)
-    found = _LOOKUP_CACHE.get(key)
-    if found is None:
-        if len(_LOOKUP_CACHE) > 100_000:
-            _LOOKUP_CACHE.clear()
-        found = _LOOKUP_CACHE[key] = lookup_name(ecosystem, name)
-    return found
+_lookup_name_cached = lru_cache(maxsize=100_000)(lookup_name)
 
 
 def parse_osv(obj: object, *, source: str) -> Advisory:
@@ -448,7 +431,7 @@ def _stored_events(items: list[dict[str, str]]) -> tuple[Event, ...]:
     for item in items:
         if len(item) == 1:
             ((kind, value),) = item.items()
-            out.append(_event(kind, value))  # type: ignore[arg-type]  # a kind parse_osv checked
+            out.append(_event(kind, value))  # a kind parse_osv checked
         else:  # unknown keys beside the kind, tolerated at import: pick the kind out again
             out.append(_event_slow(item, "", "$"))
     return tuple(out)
