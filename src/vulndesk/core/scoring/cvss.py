@@ -210,22 +210,20 @@ def advisory_ratings(
     """
     source = advisory.id
     entries = advisory.affected if affected is None else affected
-    out: list[SeverityRating] = []
-    for severity in advisory.severity:
-        rated = rate_severity(severity, source=source)
-        if rated is not None:
-            out.append(rated)
-    word = _database_word(advisory.database_specific, source)
+    out = _stated(advisory.severity, advisory.database_specific, source)
+    for entry in entries:
+        out.extend(_stated(entry.severity, entry.database_specific, source))
+    return out
+
+
+def _stated(
+    severities: Iterable[Severity], database_specific: object, source: str
+) -> list[SeverityRating]:
+    """Return the ratings of one level (record or affected entry): its vectors, then its word."""
+    out = [r for s in severities if (r := rate_severity(s, source=source)) is not None]
+    word = _database_word(database_specific, source)
     if word is not None:
         out.append(word)
-    for entry in entries:
-        for severity in entry.severity:
-            rated = rate_severity(severity, source=source)
-            if rated is not None:
-                out.append(rated)
-        word = _database_word(entry.database_specific, source)
-        if word is not None:
-            out.append(word)
     return out
 
 
