@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+from functools import cache
 from pathlib import Path
 
 from vulndesk.server.config import INSTALLED_APPS, database_url
@@ -28,6 +29,7 @@ def setup() -> None:
     django.setup()
 
 
+@cache  # the migration files do not change while a process runs
 def schema_fingerprint() -> str:
     """Return a digest of the Django version and every installed app's migration file names.
 
