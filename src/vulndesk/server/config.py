@@ -18,7 +18,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "vulndesk.server.audit",
+    "vulndesk.server.accounts",
     "vulndesk.server.advisories",
+    "vulndesk.server.inventory",
+    "vulndesk.server.findings",
+    "vulndesk.server.jobs",
+    "vulndesk.server.notifications",
     "vulndesk.server.web",
 ]
 

@@ -113,6 +113,13 @@ STATIC_ROOT = HOME / "static"
 # (a stylesheet and htmx, ~60 kB), found in the apps' static folders (urls.py).
 SERVE_STATIC = os.environ.get("VULNDESK_SERVE_STATIC", "1") not in {"0", "false", "no"}
 
+# Argon2id for passwords (OWASP's first choice); the others only to read older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-import orjson
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import DateTimeField, Field, JSONField, Model
 from django.utils import timezone
 
 from vulndesk.core.ids.aliases import AliasGroups
 from vulndesk.server.advisories.models import Advisory, AffectedPackage, FeedImport
 from vulndesk.server.advisories.reading import PreparedRecord, prepare_records
 from vulndesk.server.audit.services import audit_record
+from vulndesk.server.bulk import insert_rows
 
 # Records per write batch: bounds memory, and stays far below SQLite's 32,766 bound parameters.
 _BATCH = 2000
@@ -43,6 +41,9 @@ class ImportOutcome:
     unchanged: int = 0
     problems: list[RecordProblem] = field(default_factory=list)
     notes: list[RecordProblem] = field(default_factory=list)  # entries passed over, not records
+    # (ecosystem, lookup name) of every package a written record names or named before, and of
+    # the records whose alias group changed: what findings must be re-matched for
+    touched: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def skipped(self) -> int:
@@ -75,7 +76,8 @@ def feeds_import(
             _write_batch(batch, outcome, groups, started)
             if progress is not None:
                 progress(outcome.read)
-        _regroup()
+        regrouped = _regroup()
+        outcome.touched.update(_packages_of(regrouped))
 
         outcome.feed_import = FeedImport.objects.create(
             started_at=started,
@@ -101,6 +103,7 @@ def feeds_import(
             acting_user=acting_user,
             actor_label=actor_label,
         )
+        _rematch_later(outcome, acting_user)
     outcome.read += outcome.skipped
     return outcome
 
@@ -137,17 +140,19 @@ def _write_batch(
     outcome.unchanged += len(ids) - len(fresh) - len(newer)
 
     if newer:
+        outcome.touched.update(_packages_of(newer))
         AffectedPackage.objects.filter(advisory_id__in=newer).delete()
         Advisory.objects.filter(id__in=newer).delete()
     writing = fresh + newer
     for i in writing:
         groups.add(i, incoming[i].aliases)
-    _insert_rows(
+        outcome.touched.update(incoming[i].packages)
+    insert_rows(
         Advisory,
         _ADVISORY_COLUMNS,
         (_advisory_row(incoming[i], groups.group_of(i), now) for i in writing),
     )
-    _insert_rows(
+    insert_rows(
         AffectedPackage,
         ("advisory_id", "ecosystem", "name"),
         ((i, ecosystem, name) for i in writing for ecosystem, name in incoming[i].packages),
@@ -177,66 +182,38 @@ def _advisory_row(item: PreparedRecord, group_key: str, now: datetime) -> tuple[
     )
 
 
-def _insert_rows(
-    model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[object]]
-) -> None:
-    """Insert rows of ``model`` given as value tuples in ``columns`` order.
+def _rematch_later(outcome: ImportOutcome, acting_user: AbstractBaseUser | None) -> None:
+    """Enqueue the re-match of the identities the import's changes may affect, if any."""
+    from vulndesk.server.findings.services import identities_for_keys
+    from vulndesk.server.findings.tasks import rematch_identities
+    from vulndesk.server.jobs.models import JobKind
+    from vulndesk.server.jobs.services import job_enqueue
 
-    ``executemany`` on SQLite and ``COPY`` on PostgreSQL, each value prepared as its Django field
-    would (time zones, JSON), rather than ``bulk_create``: building and compiling a model
-    instance per row took 60% of the AlmaLinux import, whose 3,237 errata name 39,000 packages
-    (docs/architecture.md, "Import throughput").
-    """
-    fields = [model._meta.get_field(c) for c in columns]
-    prepare = [_preparer(f) for f in fields]
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) VALUES ({marks})"
-    )
-    prepared = (
-        [
-            value if how is None or value is None else how(value)
-            for value, how in zip(row, prepare, strict=True)
-        ]
-        for row in rows
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY streams the rows in one round trip; executemany waits on the server per batch
-            # (AlmaLinux's 39,000 package rows: 1.26 s with executemany).
-            table = connection.ops.quote_name(model._meta.db_table)
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for values in prepared:
-                    copy.write_row(values)
-            return
-        for batch in itertools.batched(prepared, 2000):
-            cursor.executemany(sql, batch)
+    identity_ids = identities_for_keys(outcome.touched)
+    if identity_ids:
+        job_enqueue(
+            task=rematch_identities,
+            kind=JobKind.REMATCH,
+            label=f"re-match {len(identity_ids)} components after feed import "
+            f"{outcome.feed_import.pk}",
+            acting_user=acting_user,
+            identity_ids=identity_ids,
+        )
 
 
-def _preparer(field: Field[Any, Any]) -> Callable[[Any], Any] | None:
-    """Return how to turn a value of ``field`` into a database parameter (None: as it is)."""
-    if isinstance(field, DateTimeField):
-        # What Django's adapt_datetimefield_value returns (naive UTC text on SQLite, the aware
-        # value on PostgreSQL), five times faster than going through the field for each value.
-        return _sqlite_datetime if connection.vendor == "sqlite" else None
-    if isinstance(field, JSONField):
-        if connection.vendor == "postgresql":
-            return _json_text  # COPY takes jsonb as its text
-        return lambda value: field.get_db_prep_save(value, connection)
-    return None
+def _packages_of(ids: Sequence[str]) -> set[tuple[str, str]]:
+    """Return the (ecosystem, lookup name) pairs the stored records ``ids`` name."""
+    found: set[tuple[str, str]] = set()
+    for chunk in itertools.batched(ids, 900):
+        found.update(
+            AffectedPackage.objects.filter(advisory_id__in=chunk).values_list("ecosystem", "name")
+        )
+    return found
 
 
-def _json_text(value: object) -> str:
-    return orjson.dumps(value).decode()
-
-
-def _sqlite_datetime(value: datetime) -> str:
-    return str(value.astimezone(UTC).replace(tzinfo=None))
-
-
-def _regroup() -> None:
-    """Recompute every stored record's alias group and rewrite the keys that changed.
+def _regroup() -> list[str]:
+    """Recompute every stored record's alias group, rewrite the keys that changed, and return
+    the ids of the records whose key changed.
 
     From scratch, because a newer version of a record may drop an alias and split a group. That is
     O(stored records) per import (docs/architecture.md, "Alias groups").
@@ -252,3 +229,4 @@ def _regroup() -> None:
         table = connection.ops.quote_name(Advisory._meta.db_table)
         with connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {table} SET group_key = %s WHERE id = %s", changed)
+    return [advisory_id for _, advisory_id in changed]

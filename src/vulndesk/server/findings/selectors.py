@@ -8,7 +8,7 @@ from vulndesk.core.advisories.model import Advisory
 from vulndesk.core.ids.aliases import AliasGroups
 from vulndesk.core.matching.engine import MatchReport, match_components
 from vulndesk.core.matching.identity import LookupKey
-from vulndesk.core.sbom.model import Sbom
+from vulndesk.core.sbom.model import Component, Sbom
 from vulndesk.server.advisories.candidates import fetch_candidates, fetch_records
 from vulndesk.server.rawdb import RawDatabase
 
@@ -32,6 +32,11 @@ def scan_sbom(*, sbom: Sbom, db: RawDatabase) -> MatchReport:
     ``db`` is a RawDatabase: the command line opens one without Django (``rawdb.connect``), the
     server wraps Django's connection (``advisories.selectors``).
     """
+    return match_stored(components=sbom.components, db=db)
+
+
+def match_stored(*, components: Iterable[Component], db: RawDatabase) -> MatchReport:
+    """Return the findings for ``components`` against the advisories stored in ``db``."""
     aliases = _StoredAliases()
 
     fetched: dict[str, Advisory] = {}
@@ -48,5 +53,5 @@ def scan_sbom(*, sbom: Sbom, db: RawDatabase) -> MatchReport:
         return known + fetch_records(db, (i for i in ids if i not in fetched))
 
     return match_components(
-        sbom.components, advisories_for, aliases=aliases, group_records=group_records
+        components, advisories_for, aliases=aliases, group_records=group_records
     )

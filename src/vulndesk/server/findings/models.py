@@ -1,0 +1,129 @@
+"""Findings: a vulnerability (alias group) affecting a component of a release, over time.
+
+A finding is ``active`` while matching still reports it and ``resolved`` once it does not (the
+component was upgraded, the advisory withdrawn or corrected); it is kept, with ``first_seen``,
+``last_seen`` and ``resolved_at``, so history is never lost, and comes back ``active`` if the
+match returns. Product, release, identity and the component's name, version and purl are copied
+onto the row so the findings list filters and sorts on one table (docs/architecture.md,
+"Findings at scale").
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vulndesk.server.inventory.models import Component, ComponentIdentity, Product, Release
+
+
+class FindingStatus(models.TextChoices):
+    """Whether matching reports the finding now. Transitions (``findings.services``):
+    active -> resolved when a match run no longer reports it; resolved -> active when one does."""
+
+    ACTIVE = "active", _("active")
+    RESOLVED = "resolved", _("resolved")
+
+
+class Severity(models.TextChoices):
+    """The finding's rating (highest across its alias group); ``unknown`` when none is stated."""
+
+    CRITICAL = "critical", _("critical")
+    HIGH = "high", _("high")
+    MEDIUM = "medium", _("medium")
+    LOW = "low", _("low")
+    NONE = "none", _("none")
+    UNKNOWN = "unknown", _("unknown")
+
+
+#: sort rank of each severity, highest first when ordered descending
+SEVERITY_RANK = {"critical": 5, "high": 4, "medium": 3, "low": 2, "none": 1, "unknown": 0}
+
+
+class Finding(models.Model):
+    """One vulnerability affecting one component of one release."""
+
+    # foreign keys without indexes of their own: the composite indexes below lead with them
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
+    component = models.ForeignKey(
+        Component, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
+    identity = models.ForeignKey(
+        ComponentIdentity, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
+    vulnerability_id = models.CharField(max_length=255, db_index=True)
+    aliases = models.JSONField(default=list)
+    advisory_ids = models.JSONField(default=list)
+    summary = models.TextField(blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.UNKNOWN)
+    severity_rank = models.PositiveSmallIntegerField(default=0)
+    cvss_score = models.FloatField(null=True, blank=True)
+    cvss_vector = models.CharField(max_length=300, blank=True)
+    # filled from the KEV catalogue and EPSS feeds
+    kev = models.BooleanField(default=False)
+    epss = models.FloatField(null=True, blank=True)
+    affected_range = models.TextField(blank=True)
+    fixed_versions = models.JSONField(default=list)
+    component_name = models.CharField(max_length=500)
+    component_version = models.CharField(max_length=200, blank=True)
+    purl = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(
+        max_length=10, choices=FindingStatus.choices, default=FindingStatus.ACTIVE
+    )
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # what matching reported, digested: a run rewrites the row only when this changes
+    digest = models.CharField(max_length=32, blank=True)
+    # null until notifications went out for it (new, or active again after being resolved):
+    # the notifier's outbox (notifications.services)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["component", "vulnerability_id"], name="finding_unique_per_component"
+            )
+        ]
+        indexes = [
+            # the default list: active findings, most severe first, newest first
+            models.Index(
+                fields=["status", "-severity_rank", "-id"], name="finding_status_severity"
+            ),
+            models.Index(fields=["product", "status", "-severity_rank"], name="finding_product"),
+            models.Index(fields=["release", "status"], name="finding_release"),
+            models.Index(fields=["identity", "status"], name="finding_identity"),
+            models.Index(fields=["component_name"], name="finding_component_name"),
+            models.Index(fields=["status", "-first_seen"], name="finding_first_seen"),
+            models.Index(
+                fields=["release"],
+                name="finding_unnotified",
+                condition=models.Q(notified_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vulnerability_id} in {self.component_name} {self.component_version}"
+
+
+class PortfolioSnapshot(models.Model):
+    """Active findings per severity at one moment, for the dashboard's risk-over-time chart.
+
+    Written after each match run (at most one per hour is kept per hour bucket), so the
+    dashboard reads a handful of rows instead of counting a million findings.
+    """
+
+    taken_at = models.DateTimeField(db_index=True)
+    counts = models.JSONField(default=dict)  # severity -> active findings
+    releases_affected = models.PositiveIntegerField(default=0)
+    kev = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-taken_at"]
+
+    def __str__(self) -> str:
+        return f"snapshot {self.taken_at:%Y-%m-%d %H:%M}"
