@@ -59,7 +59,7 @@ def _scan(sbom: Any) -> MatchReport:
     """Open the database without Django (see docs/architecture.md) and match."""
     from vulndesk.server.bootstrap import schema_is_current
     from vulndesk.server.config import database_url
-    from vulndesk.server.findings.selectors import scan_sbom
+    from vulndesk.server.findings.scanning import scan_sbom
     from vulndesk.server.rawdb import connect
 
     if not schema_is_current():

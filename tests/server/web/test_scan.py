@@ -17,7 +17,7 @@ from vulndesk.core.sbom.reader import read_sbom_file
 from vulndesk.server.advisories.models import Advisory, FeedImport
 from vulndesk.server.advisories.selectors import django_raw_database
 from vulndesk.server.audit.models import AuditEvent
-from vulndesk.server.findings.selectors import scan_sbom
+from vulndesk.server.findings.scanning import scan_sbom
 
 pytestmark = pytest.mark.django_db
 

@@ -1,57 +1,103 @@
-"""Scanning an SBOM against the stored advisories (a read: nothing is written)."""
+"""Reading findings: lists with filters in SQL, counts, and matching SBOMs without storing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from vulndesk.core.advisories.model import Advisory
-from vulndesk.core.ids.aliases import AliasGroups
-from vulndesk.core.matching.engine import MatchReport, match_components
-from vulndesk.core.matching.identity import LookupKey
-from vulndesk.core.sbom.model import Component, Sbom
-from vulndesk.server.advisories.candidates import fetch_candidates, fetch_records
-from vulndesk.server.rawdb import RawDatabase
+from django.db.models import Count, F, Q, QuerySet
 
-
-class _StoredAliases:
-    """The alias groups of the stored records a scan looked at (filled by ``advisories_for``)."""
-
-    def __init__(self) -> None:
-        self.groups = AliasGroups()
-
-    def group_of(self, identifier: str) -> str:
-        return self.groups.group_of(identifier)
-
-    def members(self, key: str) -> frozenset[str]:
-        return self.groups.members(key)
+from vulndesk.server.accounts.permissions import restrict_to_visible
+from vulndesk.server.findings.models import (
+    SEVERITY_RANK,
+    Finding,
+    FindingStatus,
+    PortfolioSnapshot,
+)
 
 
-def scan_sbom(*, sbom: Sbom, db: RawDatabase) -> MatchReport:
-    """Return the findings for every component of ``sbom`` (not its subject) from ``db``.
+@dataclass(frozen=True, slots=True)
+class FindingFilters:
+    """What a findings list is narrowed to; every field optional (None or empty: no filter).
 
-    ``db`` is a RawDatabase: the command line opens one without Django (``rawdb.connect``), the
-    server wraps Django's connection (``advisories.selectors``).
+    ``severities`` are Severity values; ``package`` matches the component name exactly
+    (case-insensitively); ``q`` a vulnerability id or alias prefix, or a component name prefix.
     """
-    return match_stored(components=sbom.components, db=db)
+
+    status: str | None = FindingStatus.ACTIVE
+    severities: tuple[str, ...] = ()
+    kev: bool | None = None
+    epss_min: float | None = None
+    product_id: int | None = None
+    release_id: int | None = None
+    package: str | None = None
+    q: str | None = None
 
 
-def match_stored(*, components: Iterable[Component], db: RawDatabase) -> MatchReport:
-    """Return the findings for ``components`` against the advisories stored in ``db``."""
-    aliases = _StoredAliases()
+#: the orders a findings list can be sorted in: name -> ORDER BY fields (id last: stable pages)
+FINDING_SORTS: dict[str, tuple[str, ...]] = {
+    "-severity": ("-severity_rank", "-id"),
+    "severity": ("severity_rank", "id"),
+    "-first_seen": ("-first_seen", "-id"),
+    "first_seen": ("first_seen", "id"),
+    "-epss": (F("epss").desc(nulls_last=True), "-id"),  # type: ignore[dict-item]
+    "-cvss": (F("cvss_score").desc(nulls_last=True), "-id"),  # type: ignore[dict-item]
+    "component": ("component_name", "component_version", "id"),
+    "vulnerability": ("vulnerability_id", "id"),
+}
 
-    fetched: dict[str, Advisory] = {}
 
-    def advisories_for(keys: frozenset[LookupKey]) -> Iterable[Advisory]:
-        records, aliases.groups = fetch_candidates(db, keys)
-        fetched.update((r.id, r) for r in records)
-        return records
+def finding_list(
+    *, user: Any, filters: FindingFilters, sort: str = "-severity"
+) -> QuerySet[Finding]:
+    """Return the findings ``user`` may see that pass ``filters``, in ``sort`` order.
 
-    def group_records(ids: frozenset[str]) -> Iterable[Advisory]:
-        # Severity comes from the whole alias group (Go's database has no CVSS; the GHSA record
-        # of the same CVE does); only records not read already are fetched.
-        known = [fetched[i] for i in ids if i in fetched]
-        return known + fetch_records(db, (i for i in ids if i not in fetched))
+    Permissions, filters and order all run in SQL: the list is one indexed query however many
+    findings the portfolio holds. An unknown ``sort`` raises KeyError (the caller validates).
+    """
+    findings = restrict_to_visible(Finding.objects.all(), user)
+    if filters.status:
+        findings = findings.filter(status=filters.status)
+    if filters.severities:
+        findings = findings.filter(severity__in=filters.severities)
+    if filters.kev is not None:
+        findings = findings.filter(kev=filters.kev)
+    if filters.epss_min is not None:
+        findings = findings.filter(epss__gte=filters.epss_min)
+    if filters.product_id is not None:
+        findings = findings.filter(product_id=filters.product_id)
+    if filters.release_id is not None:
+        findings = findings.filter(release_id=filters.release_id)
+    if filters.package:
+        findings = findings.filter(component_name=filters.package)
+    if filters.q:
+        q = filters.q.strip()
+        findings = findings.filter(
+            Q(vulnerability_id__istartswith=q) | Q(component_name__istartswith=q)
+            | Q(aliases__icontains=q)
+        )  # fmt: skip
+    return findings.order_by(*FINDING_SORTS[sort]).select_related("product", "release")
 
-    return match_components(
-        components, advisories_for, aliases=aliases, group_records=group_records
-    )
+
+def finding_get(*, user: Any, finding_id: int) -> Finding | None:
+    """Return one finding if ``user`` may see it, else None (callers answer 404)."""
+    findings = restrict_to_visible(Finding.objects.filter(id=finding_id), user)
+    return findings.select_related("product", "release", "component").first()
+
+
+def finding_severity_counts(
+    *, user: Any, product_id: int | None = None, release_id: int | None = None
+) -> dict[str, int]:
+    """Return active findings per severity among what ``user`` may see."""
+    findings = restrict_to_visible(Finding.objects.filter(status=FindingStatus.ACTIVE), user)
+    if product_id is not None:
+        findings = findings.filter(product_id=product_id)
+    if release_id is not None:
+        findings = findings.filter(release_id=release_id)
+    counts = dict(findings.values_list("severity").annotate(n=Count("id")).order_by())
+    return {s: counts.get(s, 0) for s in SEVERITY_RANK}
+
+
+def snapshots(*, limit: int = 90) -> list[PortfolioSnapshot]:
+    """Return the newest portfolio snapshots, oldest first (the risk-over-time chart)."""
+    return list(reversed(PortfolioSnapshot.objects.order_by("-taken_at")[:limit]))

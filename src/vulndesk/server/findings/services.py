@@ -35,7 +35,7 @@ from vulndesk.server.findings.models import (
     FindingStatus,
     PortfolioSnapshot,
 )
-from vulndesk.server.findings.selectors import match_stored
+from vulndesk.server.findings.scanning import match_stored
 from vulndesk.server.inventory.models import Component, ComponentIdentity, IdentityLookup
 from vulndesk.server.jobs.services import job_progress
 

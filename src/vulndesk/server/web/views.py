@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from vulndesk.core.matching.report import report_to_json
 from vulndesk.server.advisories import selectors
-from vulndesk.server.findings.selectors import scan_sbom
+from vulndesk.server.findings.scanning import scan_sbom
 from vulndesk.server.web.display import advisory_view
 from vulndesk.server.web.forms import AdvisorySearchForm, SbomUploadForm
 from vulndesk.server.web.uploads import UploadSizeLimit

@@ -14,7 +14,7 @@ from vulndesk.core.matching import AdvisoryIndex, match_components, report_to_js
 from vulndesk.core.sbom.model import Component, Sbom
 from vulndesk.server.advisories.selectors import django_raw_database
 from vulndesk.server.advisories.services import feeds_import
-from vulndesk.server.findings.selectors import scan_sbom
+from vulndesk.server.findings.scanning import scan_sbom
 
 pytestmark = pytest.mark.django_db
 
