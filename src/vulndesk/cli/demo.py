@@ -8,6 +8,7 @@ gets its password back. The login ``demo``/``demo`` is for this local demo only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -36,11 +37,13 @@ def run(args: argparse.Namespace) -> int:
     outcome = feeds_import(paths=[DEMO_DATA / "osv"], actor_label="demo")
     sboms = copy_demo_sboms(config.home() / "demo")
     demo_login_reset(username=DEMO_USER, password=DEMO_PASSWORD)
+    releases = demo_portfolio_load(username=DEMO_USER)
 
     print(
         f"vulndesk demo: {outcome.read} demo advisories ({outcome.created} new, "
         f"{outcome.updated} updated, {outcome.unchanged} unchanged) in the database"
     )
+    print(f"demo products: {releases} releases with their SBOMs analysed")
     print(f"demo SBOMs copied to {_shown(sboms[0].parent)}/")
     print(f"demo login: user {DEMO_USER!r}, password {DEMO_PASSWORD!r} (for this local demo only)")
     print()
@@ -93,6 +96,79 @@ def demo_login_reset(*, username: str, password: str) -> None:
             data={"username": username, "created": created},
             actor_label="demo",
         )
+
+
+# (version, SBOM file, {package: replacement version})
+_DemoRelease = tuple[str, str, dict[str, str]]
+# (product, tags, asset context, releases)
+DEMO_PORTFOLIO: list[tuple[str, list[str], dict[str, object], list[_DemoRelease]]] = [
+    (
+        "Web shop",
+        ["customer-facing", "web"],
+        {"exposure": "open", "mission_impact": "essential", "eu_market": True,
+         "description": "The online shop's storefront and checkout."},
+        [
+            ("2.3.0", SHOWCASE_SBOM, {}),
+            # the next release upgraded requests: its finding is resolved there
+            ("2.4.0", SHOWCASE_SBOM, {"requests": "2.31.0"}),
+        ],
+    ),
+    (
+        "API gateway",
+        ["internal"],
+        {"exposure": "controlled", "mission_impact": "support",
+         "description": "Routes partner API calls to the back end."},
+        [("1.8.2", "api-gateway.spdx.json", {})],
+    ),
+]  # fmt: skip
+
+
+def demo_portfolio_load(*, username: str) -> int:
+    """Create the demo team, products and releases, upload their SBOMs and analyse them; return
+    how many releases the demo has. Idempotent: what exists is left as it is."""
+    from django.contrib.auth import get_user_model
+
+    from vulndesk.server.accounts.models import Team
+    from vulndesk.server.accounts.services import organisation_default, team_create
+    from vulndesk.server.inventory.models import Product, Release
+    from vulndesk.server.inventory.services import product_create, release_create, sbom_upload
+    from vulndesk.server.jobs.inline import jobs_run_pending
+
+    user = get_user_model().objects.get(username=username)
+    organisation = organisation_default()
+    team = Team.objects.filter(organisation=organisation, name="Demo team").first()
+    if team is None:
+        team = team_create(organisation=organisation, name="Demo team", members=[user],
+                           acting_user=None)  # fmt: skip
+    count = 0
+    for name, tags, context, releases in DEMO_PORTFOLIO:
+        product = Product.objects.filter(organisation=organisation, name=name).first()
+        if product is None:
+            product = product_create(name=name, acting_user=None, team=team, tags=tags,
+                                     owner=user, **context)  # fmt: skip
+        for version, file_name, upgrades in releases:
+            count += 1
+            if Release.objects.filter(product=product, version=version).exists():
+                continue
+            release = release_create(product=product, version=version, acting_user=None)
+            content = _demo_sbom(DEMO_DATA / "sboms" / file_name, upgrades)
+            sbom_upload(release=release, file_name=file_name, content=content, acting_user=None)
+    jobs_run_pending(worker_id="demo")
+    return count
+
+
+def _demo_sbom(path: Path, upgrades: dict[str, str]) -> bytes:
+    """Return the SBOM at ``path`` with the versions of the packages in ``upgrades`` replaced."""
+    content = path.read_bytes()
+    for package, version in upgrades.items():
+        document = json.loads(content)
+        for component in document.get("components", []):
+            if component.get("name") == package:
+                old = component["version"]
+                component["version"] = version
+                component["purl"] = component["purl"].replace(f"@{old}", f"@{version}")
+        content = json.dumps(document, indent=2).encode()
+    return content
 
 
 def next_steps(sboms: list[Path], *, port: int, serving: bool) -> str:
