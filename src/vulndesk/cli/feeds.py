@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
             f"read {outcome.read} records: {outcome.created} new, {outcome.updated} updated, "
             f"{outcome.unchanged} unchanged, {outcome.skipped} skipped"
         )
+        _print_rematch(outcome)
     if outcome.skipped:
         print(
             f"vulndesk: warning: {outcome.skipped} record(s) skipped (see above); "
@@ -64,7 +65,17 @@ def _strict_import(paths: list[Path]) -> int:
         f"read {outcome.read} records: {outcome.created} new, {outcome.updated} updated, "
         f"{outcome.unchanged} unchanged"
     )
+    _print_rematch(outcome)
     return EXIT_OK
+
+
+def _print_rematch(outcome) -> None:  # type: ignore[no-untyped-def]
+    if outcome.rematch_job_id is not None:
+        print(
+            f"findings: re-match of {outcome.rematch_identities} component(s) in use queued "
+            f"as job {outcome.rematch_job_id} (a running `vulndesk worker` or `vulndesk serve` "
+            "does it)"
+        )
 
 
 def _print_problems(problems: list) -> None:  # type: ignore[type-arg]

@@ -44,6 +44,9 @@ class ImportOutcome:
     # (ecosystem, lookup name) of every package a written record names or named before, and of
     # the records whose alias group changed: what findings must be re-matched for
     touched: set[tuple[str, str]] = field(default_factory=set)
+    # the component identities whose findings a queued re-match job will bring up to date
+    rematch_identities: int = 0
+    rematch_job_id: int | None = None
 
     @property
     def skipped(self) -> int:
@@ -191,7 +194,7 @@ def _rematch_later(outcome: ImportOutcome, acting_user: AbstractBaseUser | None)
 
     identity_ids = identities_for_keys(outcome.touched)
     if identity_ids:
-        job_enqueue(
+        job = job_enqueue(
             task=rematch_identities,
             kind=JobKind.REMATCH,
             label=f"re-match {len(identity_ids)} components after feed import "
@@ -199,6 +202,8 @@ def _rematch_later(outcome: ImportOutcome, acting_user: AbstractBaseUser | None)
             acting_user=acting_user,
             identity_ids=identity_ids,
         )
+        outcome.rematch_identities = len(identity_ids)
+        outcome.rematch_job_id = job.pk
 
 
 def _packages_of(ids: Sequence[str]) -> set[tuple[str, str]]:
