@@ -94,8 +94,12 @@ class Finding(models.Model):
             models.Index(
                 fields=["status", "-severity_rank", "-id"], name="finding_status_severity"
             ),
-            models.Index(fields=["product", "status", "-severity_rank"], name="finding_product"),
-            models.Index(fields=["release", "status"], name="finding_release"),
+            models.Index(
+                fields=["product", "status", "-severity_rank", "-id"], name="finding_product"
+            ),
+            models.Index(
+                fields=["release", "status", "-severity_rank", "-id"], name="finding_release"
+            ),
             models.Index(fields=["identity", "status"], name="finding_identity"),
             models.Index(fields=["component_name"], name="finding_component_name"),
             models.Index(fields=["status", "-first_seen"], name="finding_first_seen"),

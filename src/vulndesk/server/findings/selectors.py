@@ -59,7 +59,11 @@ def finding_list(
     if filters.status:
         findings = findings.filter(status=filters.status)
     if filters.severities:
-        findings = findings.filter(severity__in=filters.severities)
+        # by rank, the column the indexes sort on, so "low only" is an index range, not a scan
+        # past every more severe row
+        findings = findings.filter(
+            severity_rank__in=sorted({SEVERITY_RANK[s] for s in filters.severities})
+        )
     if filters.kev is not None:
         findings = findings.filter(kev=filters.kev)
     if filters.epss_min is not None:
