@@ -51,7 +51,7 @@ def test_scan_command_does_not_set_django_up() -> None:
     code = (
         "import sys\n"
         "from vulndesk.cli import scan, main\n"
-        "import vulndesk.server.findings.selectors, vulndesk.server.bootstrap\n"
+        "import vulndesk.server.findings.scanning, vulndesk.server.bootstrap\n"
         "print('django.db.models' in sys.modules)\n"
     )
     result = subprocess.run(

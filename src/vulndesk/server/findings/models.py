@@ -11,6 +11,8 @@ onto the row so the findings list filters and sorts on one table (docs/architect
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from vulndesk.server.inventory.models import Component, ComponentIdentity, Product, Release
@@ -34,6 +36,12 @@ class Severity(models.TextChoices):
     NONE = "none", _("none")
     UNKNOWN = "unknown", _("unknown")
 
+
+#: descending orders with missing scores last, shared by the indexes and the list's sorts
+UNSCORED_LAST = {
+    "epss": Coalesce(F("epss"), Value(-1.0)).desc(),
+    "cvss_score": Coalesce(F("cvss_score"), Value(-1.0)).desc(),
+}
 
 #: sort rank of each severity, highest first when ordered descending
 SEVERITY_RANK = {"critical": 5, "high": 4, "medium": 3, "low": 2, "none": 1, "unknown": 0}
@@ -103,6 +111,14 @@ class Finding(models.Model):
             models.Index(fields=["identity", "status"], name="finding_identity"),
             models.Index(fields=["component_name"], name="finding_component_name"),
             models.Index(fields=["status", "-first_seen"], name="finding_first_seen"),
+            # the other sort orders of the list, unscored findings last: on COALESCE(score, -1)
+            # because SQLite has no NULLS LAST in an index (selectors.FINDING_SORTS matches it)
+            models.Index("status", UNSCORED_LAST["epss"], F("id").desc(), name="finding_epss"),
+            models.Index(
+                "status", UNSCORED_LAST["cvss_score"], F("id").desc(), name="finding_cvss"
+            ),
+            # status=all: every finding by severity
+            models.Index(fields=["-severity_rank", "-id"], name="finding_severity"),
             models.Index(
                 fields=["release"],
                 name="finding_unnotified",

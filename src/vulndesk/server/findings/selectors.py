@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from vulndesk.server.accounts.permissions import restrict_to_visible
 from vulndesk.server.findings.models import (
     SEVERITY_RANK,
+    UNSCORED_LAST,
     Finding,
     FindingStatus,
     PortfolioSnapshot,
@@ -40,8 +41,8 @@ FINDING_SORTS: dict[str, tuple[str, ...]] = {
     "severity": ("severity_rank", "id"),
     "-first_seen": ("-first_seen", "-id"),
     "first_seen": ("first_seen", "id"),
-    "-epss": (F("epss").desc(nulls_last=True), "-id"),  # type: ignore[dict-item]
-    "-cvss": (F("cvss_score").desc(nulls_last=True), "-id"),  # type: ignore[dict-item]
+    "-epss": (UNSCORED_LAST["epss"], "-id"),  # type: ignore[dict-item]
+    "-cvss": (UNSCORED_LAST["cvss_score"], "-id"),  # type: ignore[dict-item]
     "component": ("component_name", "component_version", "id"),
     "vulnerability": ("vulnerability_id", "id"),
 }

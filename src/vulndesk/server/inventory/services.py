@@ -42,6 +42,10 @@ PRODUCT_FIELDS = (
 )  # fmt: skip
 
 
+class AlreadyExists(InputError):
+    """A product name or release version is taken already (the API answers 409)."""
+
+
 class SbomTooLarge(InputError):
     """An uploaded SBOM is larger than ``settings.SBOM_UPLOAD_MAX_BYTES``."""
 
@@ -66,6 +70,7 @@ def product_create(
     if unknown:
         raise TypeError(f"unknown product fields: {', '.join(sorted(unknown))}")
     organisation = organisation or (team.organisation if team else organisation_default())
+    _check_name_free(organisation, name)
     product = Product.objects.create(
         organisation=organisation, name=name, parent=parent, owner=owner, **context
     )
@@ -96,6 +101,8 @@ def product_update(
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"unknown product fields: {', '.join(sorted(unknown))}")
+    if "name" in changes and changes["name"] != product.name:
+        _check_name_free(product.organisation, changes["name"])
     before = {f: getattr(product, f) for f in changes}
     for f, value in changes.items():
         setattr(product, f, value)
@@ -122,6 +129,11 @@ def product_update(
         acting_user=acting_user,
     )
     return product
+
+
+def _check_name_free(organisation: Organisation, name: str) -> None:
+    if Product.objects.filter(organisation=organisation, name=name).exists():
+        raise AlreadyExists(f"{organisation.name} already has a product named {name!r}")
 
 
 def _is_descendant(candidate: Product, product: Product) -> bool:
@@ -159,7 +171,14 @@ def product_delete(*, product: Product, acting_user: Any) -> None:
 
 @transaction.atomic
 def product_grant(*, product: Product, team: Team, role: Role | None, acting_user: Any) -> None:
-    """Give ``team`` ``role`` on ``product``; ``None`` takes its access away."""
+    """Give ``team`` ``role`` on ``product``; ``None`` takes its access away.
+
+    The last owner grant cannot be taken away or lowered (a superuser could still manage the
+    product, but its team would be locked out of managing it).
+    """
+    owners = ProductGrant.objects.filter(product=product, role=Role.OWNER)
+    if role != Role.OWNER and list(owners.values_list("team_id", flat=True)) == [team.pk]:
+        raise InputError(f"{team.name} is the last owner of {product.name}: grant another first")
     if role is None:
         ProductGrant.objects.filter(product=product, team=team).delete()
     else:
@@ -187,7 +206,7 @@ def release_create(
     if not version:
         raise InputError("a release needs a version")
     if Release.objects.filter(product=product, version=version).exists():
-        raise InputError(f"{product.name} already has a release {version!r}")
+        raise AlreadyExists(f"{product.name} already has a release {version!r}")
     release = Release.objects.create(
         product=product, version=version, description=description, released_at=released_at
     )
