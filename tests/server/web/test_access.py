@@ -3,6 +3,8 @@ user gets every page; GET changes nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
@@ -19,6 +21,13 @@ PAGES = [
     "/advisories/GHSA-j8r2-6x86-q33q",
     "/advisories/DEMO-2024-0001",
     "/scan/",
+    "/products/",
+    "/findings/",
+    "/findings/?severity=critical&severity=high&sort=-epss",
+    "/components/",
+    "/components/?name=requests&version=2",
+    "/jobs/",
+    "/account/",
 ]
 
 
@@ -95,6 +104,54 @@ def test_get_requests_change_nothing(user_client: Client, demo_advisories: None)
         user_client.get(url)
     after = (Advisory.objects.count(), FeedImport.objects.count(), AuditEvent.objects.count())
     assert after == before
+
+
+def test_portfolio_pages_change_nothing(user_client: Client, portfolio: Any) -> None:
+    from vulndesk.server.findings.models import Finding
+    from vulndesk.server.inventory.models import Product, Release, SbomDocument
+    from vulndesk.server.jobs.models import Job
+
+    def state() -> list[object]:
+        return [
+            AuditEvent.objects.count(),
+            Job.objects.count(),
+            SbomDocument.objects.count(),
+            Release.objects.count(),
+            list(Product.objects.values_list("id", "name", "description")),
+            list(Finding.objects.order_by("id").values_list("id", "status", "notified_at")),
+        ]
+
+    before = state()
+    finding = Finding.objects.filter(product=portfolio.product).first()
+    job = Job.objects.filter(product=portfolio.product).first()
+    for url in [
+        *PAGES,
+        f"/products/{portfolio.product.pk}/",
+        f"/products/{portfolio.product.pk}/edit/",
+        "/products/new/",
+        f"/releases/{portfolio.release.pk}/",
+        f"/sboms/{portfolio.sbom.pk}/download/",
+        f"/findings/{finding.pk}/",
+        "/findings/export.csv",
+        f"/jobs/{job.pk}/",
+    ]:
+        assert user_client.get(url).status_code == 200, url
+    assert state() == before
+    for url in ["/findings/selected/", "/account/language/", "/account/tokens/"]:
+        assert user_client.get(url).status_code == 405, url
+
+
+def test_the_admin_link_is_for_superusers(user_client: Client, client: Client) -> None:
+    from django.apps import apps
+
+    assert "/admin/" not in user_client.get("/").content.decode()
+    if not apps.is_installed("django.contrib.admin"):
+        pytest.skip("django.contrib.admin is not installed")
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root"))
+    assert 'href="/admin/"' in client.get("/").content.decode()
+    assert client.get("/admin/").status_code == 200
 
 
 def test_an_unknown_advisory_is_404(user_client: Client) -> None:

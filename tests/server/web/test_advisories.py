@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from vulndesk.server.advisories.services import feeds_import
-from vulndesk.server.web.views import ADVISORIES_PER_PAGE
+from vulndesk.server.web.views.advisories import ADVISORIES_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 

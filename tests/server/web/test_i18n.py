@@ -4,20 +4,30 @@ Accept-Language or the language switcher's cookie."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import gettext
 import io
+import os
 import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 
 from support import ROOT
 
-WEB = ROOT / "src/vulndesk/server/web"
+SERVER = ROOT / "src/vulndesk/server"
+WEB = SERVER / "web"
 PO = WEB / "locale/ja/LC_MESSAGES/django.po"
 MO = WEB / "locale/ja/LC_MESSAGES/django.mo"
+
+# the apps whose model strings (field names, choices) the pages show
+APPS_SHOWN = ("accounts", "inventory", "findings", "jobs")
 
 Entry = tuple[str | None, str, str | None]  # (context, msgid, msgid_plural)
 
@@ -28,14 +38,23 @@ def _unquote(line: str) -> str:
     return value
 
 
-def read_po(path: Path) -> dict[Entry, list[str]]:
-    """Return {(context, msgid, plural): [translations]} of a .po file (header left out)."""
-    entries: dict[Entry, list[str]] = {}
+@dataclass
+class PoEntry:
+    translations: list[str]
+    fuzzy: bool
+
+
+def read_po(path: Path) -> dict[Entry, PoEntry]:
+    """Return {(context, msgid, plural): entry} of a .po file (header and obsolete entries left
+    out)."""
+    entries: dict[Entry, PoEntry] = {}
     for block in path.read_text(encoding="utf-8").strip().split("\n\n"):
         fields: dict[str, str] = {}
         current = None
+        fuzzy = False
         for line in block.splitlines():
             if line.startswith("#"):
+                fuzzy |= line.startswith("#,") and "fuzzy" in line
                 continue
             if line.startswith('"'):
                 assert current is not None
@@ -45,53 +64,72 @@ def read_po(path: Path) -> dict[Entry, list[str]]:
             fields[current] = _unquote(rest)
         if fields.get("msgid"):
             key = (fields.get("msgctxt"), fields["msgid"], fields.get("msgid_plural"))
-            entries[key] = [v for k, v in sorted(fields.items()) if k.startswith("msgstr")]
+            translations = [v for k, v in sorted(fields.items()) if k.startswith("msgstr")]
+            entries[key] = PoEntry(translations, fuzzy)
     return entries
 
 
-def source_messages() -> set[tuple[str | None, str]]:
-    """Return the (context, msgid) of every string the web app marks for translation."""
-    found: set[tuple[str | None, str]] = set()
-    for template in (WEB / "templates").rglob("*.html"):
-        source = template.read_text(encoding="utf-8")
-        found |= {(None, m[2]) for m in re.finditer(r"{% translate (['\"])(.+?)\1", source)}
-        for block in re.finditer(
-            r"{% blocktranslate.*?%}(.*?){% (?:plural|endblocktranslate)", source, re.S
-        ):
-            found.add((None, re.sub(r"{{ (\w+) }}", r"%(\1)s", block.group(1))))
-    for module in WEB.rglob("*.py"):
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-                continue
-            args = [a.value for a in node.args if isinstance(a, ast.Constant)]
-            if node.func.id in {"_", "gettext", "gettext_lazy"} and args:
-                found.add((None, args[0]))
-            elif node.func.id in {"pgettext", "pgettext_lazy"} and len(args) == 2:
-                found.add((args[0], args[1]))
-    return found
+def extract_catalogue(work: Path) -> Path:
+    """Return a .po file made the way the real one is: ``makemessages -l ja`` over the web app
+    and the models of APPS_SHOWN (their field names and choices show in its pages; Django merges
+    every app's catalogue, so one catalogue can translate them), merged with the current
+    Japanese translations.
+
+    It runs in a copy of the web app under ``work``, so the tree is never written to. To update
+    the real catalogue after changing a string: ``VULNDESK_UPDATE_CATALOGUE=1 pytest -k
+    catalogue tests/server/web/test_i18n.py``, translate the new entries, then ``msgfmt -o
+    django.mo django.po`` in its folder.
+    """
+    copy = work / "web"
+    shutil.copytree(WEB, copy, ignore=shutil.ignore_patterns("__pycache__", "static", "*.mo"))
+    models = copy / "_models"
+    models.mkdir()
+    for app in APPS_SHOWN:
+        shutil.copy(SERVER / app / "models.py", models / f"{app}.py")
+    with contextlib.chdir(copy):
+        call_command("makemessages", locale=["ja"], no_location=True, no_obsolete=True, verbosity=0)
+    return copy / "locale/ja/LC_MESSAGES/django.po"
 
 
-def test_every_marked_string_has_a_japanese_translation() -> None:
-    entries = read_po(PO)
-    known = {(context, msgid) for context, msgid, _ in entries}
-    missing = sorted(source_messages() - known, key=str)
-    assert missing == [], "run makemessages -l ja in src/vulndesk/server/web and translate"
-    untranslated = [key for key, values in entries.items() if not all(values)]
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> dict[Entry, PoEntry]:
+    if not shutil.which("xgettext"):
+        pytest.skip("GNU gettext (xgettext, msgmerge) is not installed")
+    po = extract_catalogue(tmp_path_factory.mktemp("catalogue"))
+    if os.environ.get("VULNDESK_UPDATE_CATALOGUE"):
+        shutil.copy(po, PO)
+    return read_po(po)
+
+
+def test_the_catalogue_has_every_string_the_interface_marks(
+    extracted: dict[Entry, PoEntry],
+) -> None:
+    stored = read_po(PO)
+    missing = sorted(set(extracted) - set(stored), key=str)
+    assert missing == [], "update the catalogue (see extract_catalogue) and translate"
+    stale = sorted(set(stored) - set(extracted), key=str)
+    assert stale == [], "entries no string uses any more: update the catalogue"
+
+
+def test_every_string_has_a_japanese_translation(extracted: dict[Entry, PoEntry]) -> None:
+    untranslated = [key for key, entry in extracted.items() if not all(entry.translations)]
     assert untranslated == []
+    fuzzy = [key for key, entry in extracted.items() if entry.fuzzy]
+    assert fuzzy == [], "a guessed (fuzzy) translation: check it, then drop the fuzzy flag"
 
 
 def test_the_compiled_catalogue_matches_the_po_file() -> None:
     with MO.open("rb") as file:
         compiled = gettext.GNUTranslations(file)
     stale = []
-    for (context, msgid, plural), values in read_po(PO).items():
+    for (context, msgid, plural), entry in read_po(PO).items():
         if plural is not None:
             got = compiled.ngettext(msgid, plural, 2)
         elif context is not None:
             got = compiled.pgettext(context, msgid)
         else:
             got = compiled.gettext(msgid)
-        if got != values[0]:
+        if got != entry.translations[0]:
             stale.append(msgid)
     assert stale == [], "recompile: msgfmt -o django.mo django.po (or compilemessages)"
 
@@ -184,3 +222,40 @@ def test_the_switcher_sets_the_language(user_client: Client) -> None:
 def test_the_login_page_speaks_japanese(client: Client) -> None:
     page = visible(client.get("/login/", headers={"Accept-Language": "ja"}).content)
     assert "vulndesk にログイン" in page and "ユーザー名" in page and "パスワード" in page
+
+
+@pytest.mark.django_db
+def test_the_portfolio_pages_speak_japanese(user_client: Client, portfolio: Any) -> None:
+    user_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    product, release = portfolio.product, portfolio.release
+    expected = {
+        "/": [
+            "未解決の検出結果",
+            "リスクの推移",
+            "深刻度の高い検出結果",
+            "最近のジョブ",
+            "緊急 9.8",
+        ],
+        "/products/": ["製品", "露出度", "リリース", "公開"],
+        f"/products/{product.pk}/": [
+            "資産の状況",
+            "ミッションへの影響",
+            "支援",
+            "アクセス権",
+            "所有者",
+        ],
+        f"/products/{product.pk}/edit/": ["名前", "露出度", "上位製品"],
+        f"/releases/{release.pk}/": ["解析", "解析済み", "待機中", "SBOM をアップロード", "推移的"],
+        "/findings/": ["深刻度の高い順", "悪用が確認済み", "未解決", "選択した項目を再照合"],
+        "/jobs/": ["SBOM 解析", "待機中", "実行者"],
+        "/account/": ["表示言語", "ブラウザーの設定に従う", "API トークン"],
+        "/components/?name=jinja2": ["コンポーネントの使用箇所", "直接"],
+    }
+    for url, words in expected.items():
+        page = visible(user_client.get(url).content)
+        missing = [word for word in words if word not in page]
+        assert missing == [], url
+        assert not [word for word in ["Dashboard", "Findings", "Log out"] if word in page], url
+    # dates and numbers in Japanese notation
+    page = visible(user_client.get(f"/releases/{release.pk}/").content)
+    assert re.search(r"\d{4}/\d{2}/\d{2} \d{1,2}:\d{2}", page)

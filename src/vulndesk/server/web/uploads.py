@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 
 class UploadSizeLimit(FileUploadHandler):
@@ -40,3 +44,24 @@ class UploadSizeLimit(FileUploadHandler):
     def file_complete(self, file_size: int) -> None:
         """Leave building the file to the handlers after this one."""
         return None
+
+
+def upload_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Decorate a view that takes an SBOM upload: stop the upload past the size limit.
+
+    The limit must be in place before the request body is read, and CsrfViewMiddleware reads it;
+    so the view is exempt from the middleware and checked by ``csrf_protect`` after the handler
+    is installed, as Django's docs ("Modifying upload handlers on the fly") prescribe. The view
+    gets the handler as ``limit`` (``limit.exceeded``: the file was cut off).
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        limit = UploadSizeLimit(request, settings.SBOM_UPLOAD_MAX_BYTES)
+        if request.method == "POST":
+            request.upload_handlers.insert(0, limit)
+        return protected(request, *args, limit=limit, **kwargs)
+
+    return wrapper

@@ -5,12 +5,21 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from vulndesk.server.web import views
+from vulndesk.server.web.views import (
+    account,
+    advisories,
+    components,
+    dashboard,
+    findings,
+    jobs,
+    products,
+    releases,
+)
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -19,8 +28,28 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("advisories/", views.advisory_list, name="advisory-list"),
+    path("products/", products.product_list, name="product-list"),
+    path("products/new/", products.product_create, name="product-create"),
+    path("products/<int:product_id>/", products.product_detail, name="product-detail"),
+    path("products/<int:product_id>/edit/", products.product_edit, name="product-edit"),
+    path("products/<int:product_id>/access/", products.product_grant, name="product-grant"),
+    path("products/<int:product_id>/releases/", products.release_create, name="release-create"),
+    path("releases/<int:release_id>/", releases.release_detail, name="release-detail"),
+    path("releases/<int:release_id>/sboms/", releases.sbom_upload, name="sbom-upload"),
+    path("sboms/<int:sbom_id>/download/", releases.sbom_download, name="sbom-download"),
+    path("components/", components.component_search_page, name="component-search"),
+    path("findings/", findings.finding_list_page, name="finding-list"),
+    path("findings/export.csv", findings.finding_export, name="finding-export"),
+    path("findings/selected/", findings.finding_bulk, name="finding-bulk"),
+    path("findings/<int:finding_id>/", findings.finding_detail, name="finding-detail"),
+    path("jobs/", jobs.job_list, name="job-list"),
+    path("jobs/<int:job_id>/", jobs.job_detail, name="job-detail"),
+    path("account/", account.account, name="account"),
+    path("account/language/", account.account_language, name="account-language"),
+    path("account/tokens/", account.token_create, name="token-create"),
+    path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token-revoke"),
+    path("advisories/", advisories.advisory_list, name="advisory-list"),
     # ``path``, not ``str``: OSV does not forbid a slash in an id, and no id may break a link.
-    path("advisories/<path:advisory_id>", views.advisory_detail, name="advisory-detail"),
-    path("scan/", views.scan, name="scan"),
+    path("advisories/<path:advisory_id>", advisories.advisory_detail, name="advisory-detail"),
+    path("scan/", advisories.scan, name="scan"),
 ]

@@ -1,4 +1,4 @@
-"""Forms of the web interface: they validate input and nothing else."""
+"""Forms for SBOM files: one to scan (read, nothing stored) and one to upload (stored)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from vulndesk.core.errors import InputError
 from vulndesk.core.sbom.model import Sbom
 from vulndesk.core.sbom.reader import read_sbom
-
-
-class AdvisorySearchForm(forms.Form):
-    """The advisory list's filters; both optional."""
-
-    q = forms.CharField(label=_("Search"), max_length=200, required=False)
-    ecosystem = forms.CharField(label=_("Ecosystem"), max_length=100, required=False)
 
 
 class SbomUploadForm(forms.Form):
@@ -63,3 +56,51 @@ class SbomUploadForm(forms.Form):
             raise forms.ValidationError(
                 _("This file could not be read as an SBOM."), code="unreadable"
             ) from exc
+
+
+class SbomFileForm(forms.Form):
+    """An SBOM file to store; ``cleaned_data["sbom"]`` is the upload, not yet read.
+
+    Reading it is the upload service's job (``inventory.services.sbom_upload``), which refuses an
+    unreadable file with the reader's message; ``stopped`` says that ``uploads.UploadSizeLimit``
+    cut the upload off at the size limit, so no file arrived.
+    """
+
+    sbom = forms.FileField(
+        label=_("SBOM file"),
+        help_text=_(
+            "CycloneDX 1.0-1.7 (JSON or XML), SPDX 2.2/2.3 (JSON or tag-value) or SPDX 3.0 "
+            "(JSON-LD). The format is recognised from the content."
+        ),
+    )
+
+    def __init__(
+        self, *args: object, max_bytes: int, stopped: bool = False, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.max_bytes = max_bytes
+        self.stopped = stopped
+        self.sbom_error: InputError | None = None
+        if stopped:
+            self.fields["sbom"].required = False
+
+    def clean_sbom(self) -> UploadedFile:
+        """Return the upload; refuse one over the size limit."""
+        upload: UploadedFile | None = self.cleaned_data.get("sbom")
+        if self.stopped or upload is None or (upload.size or 0) > self.max_bytes:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s."),
+                code="too_large",
+                params={"limit": filesizeformat(self.max_bytes)},
+            )
+        return upload
+
+    def content(self) -> tuple[str, bytes]:
+        """Return the valid upload's file name and bytes."""
+        upload: UploadedFile = self.cleaned_data["sbom"]
+        return upload.name or "upload", upload.read(self.max_bytes + 1)
+
+    def refuse(self, error: InputError) -> None:
+        """Record that the service could not read the file: ``error`` says where and why."""
+        self.sbom_error = error
+        self.add_error("sbom", _("This file could not be read as an SBOM."))

@@ -1,8 +1,5 @@
-"""Pages of the web interface. Each validates its input, calls one selector and renders.
-
-Every page requires a logged-in user; GET never changes anything. The SBOM scan is a read too:
-it matches the upload against the stored advisories and stores nothing.
-"""
+"""Advisory pages and the SBOM scan. The scan is a read too: it matches the upload against the
+stored advisories and stores nothing."""
 
 from __future__ import annotations
 
@@ -14,33 +11,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from vulndesk.core.matching.report import report_to_json
 from vulndesk.server.advisories import selectors
 from vulndesk.server.findings.scanning import scan_sbom
 from vulndesk.server.web.display import advisory_view
-from vulndesk.server.web.forms import AdvisorySearchForm, SbomUploadForm
-from vulndesk.server.web.uploads import UploadSizeLimit
+from vulndesk.server.web.forms.advisories import AdvisorySearchForm
+from vulndesk.server.web.forms.sboms import SbomUploadForm
+from vulndesk.server.web.htmx import vary_on_htmx, wants_fragment
+from vulndesk.server.web.uploads import UploadSizeLimit, upload_limited
 
 ADVISORIES_PER_PAGE = 50
-
-
-@login_required
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Show what the store holds and the latest feed imports with their problems."""
-    return render(request, "web/dashboard.html", {"overview": selectors.advisory_overview()})
-
-
-def _htmx_fragment(request: HttpRequest) -> bool:
-    # A history restore after a cache miss asks for the whole page again (htmx docs, "History").
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 @login_required
@@ -72,14 +54,12 @@ def advisory_list(request: HttpRequest) -> HttpResponse:
             if value
         ),
     }
-    if _htmx_fragment(request):
+    if wants_fragment(request):
         template = "web/advisories/list.html#results"
     else:
         template = "web/advisories/list.html"
         context["ecosystems"] = selectors.advisory_ecosystems()
-    response = render(request, template, context, status=200 if valid else 400)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return vary_on_htmx(render(request, template, context, status=200 if valid else 400))
 
 
 @login_required
@@ -94,22 +74,11 @@ def advisory_detail(request: HttpRequest, advisory_id: str) -> HttpResponse:
     )
 
 
-# The size limit must be in place before the request body is read, and CsrfViewMiddleware reads
-# it; so CSRF is checked by _scan (csrf_protect) after the handler is installed, the way Django's
-# docs ("Modifying upload handlers on the fly") prescribe.
-@csrf_exempt
 @login_required
 @require_http_methods(["GET", "POST"])
-def scan(request: HttpRequest) -> HttpResponse:
+@upload_limited
+def scan(request: HttpRequest, limit: UploadSizeLimit) -> HttpResponse:
     """Show the SBOM upload form; on POST, scan the uploaded SBOM and show the findings."""
-    limit = UploadSizeLimit(request, settings.SBOM_UPLOAD_MAX_BYTES)
-    if request.method == "POST":
-        request.upload_handlers.insert(0, limit)
-    return _scan(request, limit)
-
-
-@csrf_protect
-def _scan(request: HttpRequest, limit: UploadSizeLimit) -> HttpResponse:
     max_bytes = settings.SBOM_UPLOAD_MAX_BYTES
     if request.method != "POST":
         form = SbomUploadForm(max_bytes=max_bytes)
