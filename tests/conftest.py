@@ -71,6 +71,8 @@ class Cli:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VULNDESK_")}
         env.update(VULNDESK_DATABASE_URL=self.database_url, VULNDESK_HOME=str(self.home))
+        # tables are as wide as the terminal says (COLUMNS); one width, whoever runs the tests
+        env["COLUMNS"] = "160"
         return env
 
     def __call__(self, *args: str | Path, timeout: float = 300) -> CliResult:

@@ -64,13 +64,91 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
     migrate.add_argument("--verbose", "-v", action="store_true")
 
-    serve = commands.add_parser("serve", help="run the web server (development server)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = commands.add_parser(
+        "serve",
+        help="run the web server (gunicorn) and a background worker",
+        description="Serve the web interface and API with gunicorn, and run one background "
+        "worker beside it (unless --no-worker). Ctrl-C or SIGTERM stops both.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=2,
+        metavar="N",
+        help="web server processes, 4 threads each (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="run no background worker (run `vulndesk worker` elsewhere)",
+    )
 
-    worker = commands.add_parser("worker", help="run a background worker")
+    worker = commands.add_parser(
+        "worker",
+        help="run a background worker",
+        description="Run queued jobs (SBOM analysis, re-matching, notifications). Any number of "
+        "workers may share a database; one that dies mid-job has its job taken up again.",
+    )
     worker.add_argument("--once", action="store_true", help="exit when the queue is empty")
+    worker.add_argument(
+        "--interval",
+        type=_positive_float,
+        default=0.5,
+        metavar="SECONDS",
+        help="wait between looks at an empty queue (default: %(default)s)",
+    )
+    worker.add_argument(
+        "--heartbeat",
+        type=_positive_float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often the worker says it is alive (default: %(default)s)",
+    )
+    worker.add_argument(
+        "--stale-after",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a worker silent this long is taken for dead and its job is taken up again "
+        "(default: %(default)s)",
+    )
+    # `vulndesk serve` starts its worker with this: it stops when serve is gone, even killed
+    worker.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+
+    createuser = commands.add_parser(
+        "createuser",
+        help="create a user who can log in",
+        description="Create a user. The password is asked for twice on a terminal, or read "
+        "from the first line of standard input with --password-stdin.",
+    )
+    createuser.add_argument("username", metavar="USERNAME")
+    createuser.add_argument("--email", default="", help="e-mail address (for notifications)")
+    createuser.add_argument(
+        "--superuser", action="store_true", help="may see and change everything, admin included"
+    )
+    createuser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     return parser
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be 1 or more")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value}: not a number") from None
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{value}: must be a positive number")
+    return number
 
 
 @contextmanager

@@ -1,10 +1,33 @@
-"""``vulndesk migrate``, ``serve`` and ``worker``: running the server side."""
+"""``vulndesk migrate``, ``serve``, ``worker`` and ``createuser``: running the server side.
+
+Each creates or upgrades the schema first, so they work on a fresh machine.
+
+``serve`` runs the web application under gunicorn (``gthread`` workers, 4 threads each) in this
+process, and one ``vulndesk worker`` subprocess beside it (restarted should it die). The worker
+runs in a session of its own, so a Ctrl-C in the terminal reaches gunicorn only, and serve then
+stops the worker with exactly one SIGTERM: it finishes the job at hand (for up to
+``WORKER_GRACE`` seconds; after that its job goes back to the queue for the next worker).
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from typing import Any
 
 from vulndesk.cli.main import EXIT_OK
+from vulndesk.core.errors import InputError
+
+#: seconds a stopping worker is given to finish its job before it is told to stop at once
+WORKER_GRACE = 10.0
+#: a worker that dies sooner than this after its start is restarted after a pause
+_RESTART_PAUSE = 5.0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,13 +39,214 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "migrate":
         print("schema migrated" if ran else "schema already up to date")
         return EXIT_OK
-
-    from django.core.management import call_command
-
     if args.command == "serve":
-        call_command("runserver", f"{args.host}:{args.port}", use_reloader=False)
-        return EXIT_OK
-    # django-tasks-db's worker claims jobs with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL.
-    options = {"batch": True} if args.once else {}
-    call_command("db_worker", **options)
+        return serve(args)
+    if args.command == "createuser":
+        return createuser(args)
+    from vulndesk.server.jobs.worker import worker_run
+
+    worker_run(
+        interval=args.interval,
+        once=args.once,
+        heartbeat_every=timedelta(seconds=args.heartbeat),
+        stale_after=timedelta(seconds=args.stale_after),
+        parent_pid=os.getppid() if args.exit_with_parent else None,
+    )
     return EXIT_OK
+
+
+# --- serve ------------------------------------------------------------------------------------
+
+
+class BackgroundWorker:
+    """A ``vulndesk worker`` subprocess that is kept running until :meth:`stop`."""
+
+    def __init__(self) -> None:
+        self.command = [sys.executable, "-m", "vulndesk", "worker", "--exit-with-parent"]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
+        self.stopping = False
+
+    def start(self) -> None:
+        """Start the worker process."""
+        self.started = time.monotonic()
+        # its own session: a Ctrl-C in the terminal must not reach it (see the module)
+        self.process = subprocess.Popen(self.command, start_new_session=True)
+
+    def keep_running(self) -> None:
+        """Start the worker again if it died (not sooner than _RESTART_PAUSE after its start)."""
+        if self.stopping or self.process is None or self.process.poll() is None:
+            return
+        if time.monotonic() - self.started < _RESTART_PAUSE:
+            return
+        print(
+            f"vulndesk serve: the background worker stopped (exit {self.process.returncode});"
+            " starting it again",
+            file=sys.stderr,
+        )
+        self.start()
+
+    def stop(self) -> None:
+        """Stop the worker: one SIGTERM, a second after WORKER_GRACE, SIGKILL as the last word."""
+        self.stopping = True
+        process = self.process
+        if process is None:
+            return
+        for sig, wait in ((signal.SIGTERM, WORKER_GRACE), (signal.SIGTERM, 5.0)):
+            if process.poll() is not None:
+                return
+            process.send_signal(sig)
+            try:
+                process.wait(timeout=wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+        process.kill()
+        process.wait()
+
+
+def _web_server(options: dict[str, Any], background: BackgroundWorker | None) -> Any:
+    """Return the gunicorn application serving vulndesk with ``options`` (gunicorn settings)."""
+    from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
+
+    class VulndeskArbiter(Arbiter):  # type: ignore[misc]
+        """gunicorn's master process, which also looks after the background worker."""
+
+        def start(self) -> None:
+            super().start()  # the socket is bound: a port in use stops us before the worker
+            if background is not None:
+                background.start()
+
+        def manage_workers(self) -> None:
+            super().manage_workers()
+            if background is not None:
+                background.keep_running()
+
+    class VulndeskWebServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if key in self.cfg.settings:  # older gunicorns lack some settings
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from vulndesk.server.wsgi import application
+
+            return application
+
+        def run(self) -> None:
+            try:
+                VulndeskArbiter(self).run()
+            except RuntimeError as exc:  # what gunicorn's own run() does
+                print(f"\nError: {exc}\n", file=sys.stderr)
+                sys.exit(1)
+
+    return VulndeskWebServer()
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve the web application with gunicorn and a background worker until stopped."""
+    from django.db import connections
+
+    # gunicorn forks its workers from this process: none may inherit a database connection
+    connections.close_all()
+    host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
+    options = {
+        "bind": f"{host}:{args.port}",
+        "workers": args.workers,
+        "worker_class": "gthread",
+        "threads": 4,
+        # an SBOM upload is read while the request waits: give large ones time
+        "timeout": 120,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "proc_name": "vulndesk",
+        # gunicorn's control socket would be a file in the current directory; nothing uses it
+        "control_socket_disable": True,
+    }
+    background = None if args.no_worker else BackgroundWorker()
+    print(
+        f"vulndesk serve: http://{host}:{args.port}/ with {args.workers} web processes"
+        + ("" if background is None else " and a background worker")
+        + " (Ctrl-C stops)",
+        flush=True,
+    )
+    master = os.getpid()
+    try:
+        _web_server(options, background).run()
+    finally:
+        # gunicorn's workers are forks of this process and leave through here too
+        if background is not None and os.getpid() == master:
+            background.stop()
+    return EXIT_OK
+
+
+# --- createuser -------------------------------------------------------------------------------
+
+
+def createuser(args: argparse.Namespace) -> int:
+    """Create the user ``args.username``; raise InputError when that is not possible."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    user_model = get_user_model()
+    username = args.username.strip()
+    try:
+        user_model.username_validator(username)
+        if args.email:
+            validate_email(args.email)
+    except ValidationError as exc:
+        raise InputError(f"{username!r}: {' '.join(exc.messages)}") from exc
+    if user_model.objects.filter(username=username).exists():
+        raise InputError(f"a user named {username!r} already exists")
+    password = _password(args)
+    try:
+        validate_password(password, user_model(username=username, email=args.email))
+    except ValidationError as exc:
+        raise InputError(f"password refused: {' '.join(exc.messages)}") from exc
+    _user_create(username=username, email=args.email, password=password, superuser=args.superuser)
+    print(f"created {'superuser' if args.superuser else 'user'} {username!r}")
+    return EXIT_OK
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InputError("no password on standard input (--password-stdin reads one line)")
+        return password
+    if not sys.stdin.isatty():
+        raise InputError(
+            "standard input is not a terminal: give the password with --password-stdin"
+        )
+    password = getpass.getpass("Password: ")
+    if not password:
+        raise InputError("the password must not be empty")
+    if getpass.getpass("Password (again): ") != password:
+        raise InputError("the passwords differ")
+    return password
+
+
+def _user_create(*, username: str, email: str, password: str, superuser: bool) -> Any:
+    """Create a user and the audit row saying so; return the user."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from vulndesk.server.audit.services import audit_record
+
+    user_model = get_user_model()
+    with transaction.atomic():
+        if superuser:
+            user = user_model.objects.create_superuser(username, email, password)
+        else:
+            user = user_model.objects.create_user(username, email, password)
+        audit_record(
+            action="user.create",
+            object_type="user",
+            object_id=str(user.pk),
+            data={"username": username, "email": email, "superuser": superuser},
+            actor_label="cli",
+        )
+    return user

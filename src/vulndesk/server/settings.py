@@ -9,6 +9,10 @@
 - ``VULNDESK_ALLOWED_HOSTS``: comma separated (default ``localhost,127.0.0.1,[::1]``).
 - ``VULNDESK_SERVE_STATIC``: ``0`` when a front server serves ``collectstatic``'s output; by
   default the app serves its own few static files (CSS, htmx), with or without DEBUG.
+- ``VULNDESK_SMTP_URL``: where notification e-mail goes: ``smtp://user:pass@host:port`` (plain,
+  port 25 by default), ``smtp+starttls://...`` (STARTTLS, port 587) or ``smtps://...`` (TLS from
+  the start, port 465); user name and password are percent-encoded. Unset: no e-mail is sent.
+- ``VULNDESK_MAIL_FROM``: the sender of notification e-mail (default ``vulndesk@localhost``).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from vulndesk.server import config
 
@@ -50,7 +56,11 @@ ALLOWED_HOSTS = [
 
 def database_config(url: str) -> dict[str, object]:
     """Return the Django DATABASES entry for a database URL."""
-    db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # Connections are kept for a minute (checked before reuse): opening one per request cost
+    # ~10 ms of a findings page on PostgreSQL.
+    db: dict[str, object] = dict(
+        dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web process read while a worker imports; IMMEDIATE avoids the
         # "database is locked" upgrade deadlock between two writers.
@@ -79,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vulndesk.server.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -113,6 +124,9 @@ STATIC_ROOT = HOME / "static"
 # (a stylesheet and htmx, ~60 kB), found in the apps' static folders (urls.py).
 SERVE_STATIC = os.environ.get("VULNDESK_SERVE_STATIC", "1") not in {"0", "false", "no"}
 
+# ModelBackend behind a lock after repeated failed logins (accounts.lockout)
+AUTHENTICATION_BACKENDS = ["vulndesk.server.accounts.lockout.LockoutBackend"]
+
 # Argon2id for passwords (OWASP's first choice); the others only to read older hashes.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -126,3 +140,55 @@ LOGOUT_REDIRECT_URL = "web:login"
 # The largest SBOM the web interface accepts for a scan; larger uploads stop as soon as they
 # pass it (web.uploads), before they are spooled to disk whole.
 SBOM_UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+
+# E-mail (notifications): the default mailer sends over SMTP as VULNDESK_SMTP_URL says; without
+# it, to nowhere (and the notifier sends no e-mail at all).
+# scheme -> (default port, STARTTLS, TLS from the start)
+_SMTP_SCHEMES = {
+    "smtp": (25, False, False),
+    "smtp+starttls": (587, True, False),
+    "smtps": (465, False, True),
+    "smtp+ssl": (465, False, True),
+}
+
+
+def mailer_config(url: str) -> dict[str, object]:
+    """Return the MAILERS entry of an SMTP URL (``smtp://user:pass@host:port``...)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if scheme not in _SMTP_SCHEMES or not parts.hostname or port == -1:
+        # the password is left out of the message: only what follows "@" is shown
+        raise ImproperlyConfigured(
+            f"VULNDESK_SMTP_URL {url.rsplit('@', 1)[-1]!r}: expected smtp://, smtp+starttls:// "
+            "or smtps:// followed by [user:password@]host[:port]"
+        )
+    default_port, starttls, ssl = _SMTP_SCHEMES[scheme]
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname,
+            "port": port or default_port,
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": starttls,
+            "use_ssl": ssl,
+            "timeout": 10,
+        },
+    }
+
+
+_SMTP_URL = os.environ.get("VULNDESK_SMTP_URL", "").strip()
+# whether notification e-mail goes out (notifications.services reads it)
+EMAIL_ENABLED = bool(_SMTP_URL)
+MAILERS = {
+    "default": mailer_config(_SMTP_URL)
+    if _SMTP_URL
+    else {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+}
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = (
+    os.environ.get("VULNDESK_MAIL_FROM", "").strip() or "vulndesk@localhost"
+)
