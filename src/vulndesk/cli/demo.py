@@ -36,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
 
     outcome = feeds_import(paths=[DEMO_DATA / "osv"], actor_label="demo")
     sboms = copy_demo_sboms(config.home() / "demo")
-    demo_login_reset(username=DEMO_USER, password=DEMO_PASSWORD)
+    from vulndesk.server.accounts.services import user_password_reset
+
+    user_password_reset(username=DEMO_USER, password=DEMO_PASSWORD, actor_label="demo")
     releases = demo_portfolio_load(username=DEMO_USER)
 
     print(
@@ -52,12 +54,11 @@ def run(args: argparse.Namespace) -> int:
     if args.no_serve:
         return EXIT_OK
 
-    from django.core.management import call_command
+    from vulndesk.cli.server import serve
 
-    # The development server without its reloader is enough for a local demo; static files are
-    # served by the app itself (settings.SERVE_STATIC), so DEBUG stays off.
-    call_command("runserver", f"127.0.0.1:{args.port}", use_reloader=False)
-    return EXIT_OK
+    # What `vulndesk serve` runs: gunicorn and a background worker, so uploads in the web
+    # interface are analysed; static files are served by the app itself (settings.SERVE_STATIC).
+    return serve(argparse.Namespace(host="127.0.0.1", port=args.port, workers=2, no_worker=False))
 
 
 def copy_demo_sboms(folder: Path) -> list[Path]:
@@ -71,31 +72,6 @@ def copy_demo_sboms(folder: Path) -> list[Path]:
         if source.is_file():
             copies.append(Path(shutil.copyfile(source, folder / source.name)))
     return copies
-
-
-def demo_login_reset(*, username: str, password: str) -> None:
-    """Create the demo login, or give it back its password and activate it; audited.
-
-    Never a superuser or staff. (A service of the accounts app once it exists.)
-    """
-    from django.contrib.auth import get_user_model
-    from django.db import transaction
-
-    from vulndesk.server.audit.services import audit_record
-
-    user_model = get_user_model()
-    with transaction.atomic():
-        user, created = user_model.objects.get_or_create(username=username)
-        user.set_password(password)
-        user.is_active = True
-        user.save()
-        audit_record(
-            action="accounts.demo_login_reset",
-            object_type="user",
-            object_id=str(user.pk),
-            data={"username": username, "created": created},
-            actor_label="demo",
-        )
 
 
 # (version, SBOM file, {package: replacement version})

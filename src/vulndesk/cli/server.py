@@ -206,7 +206,9 @@ def createuser(args: argparse.Namespace) -> int:
         validate_password(password, user_model(username=username, email=args.email))
     except ValidationError as exc:
         raise InputError(f"password refused: {' '.join(exc.messages)}") from exc
-    _user_create(username=username, email=args.email, password=password, superuser=args.superuser)
+    from vulndesk.server.accounts.services import user_create
+
+    user_create(username=username, email=args.email, password=password, superuser=args.superuser)
     print(f"created {'superuser' if args.superuser else 'user'} {username!r}")
     return EXIT_OK
 
@@ -227,26 +229,3 @@ def _password(args: argparse.Namespace) -> str:
     if getpass.getpass("Password (again): ") != password:
         raise InputError("the passwords differ")
     return password
-
-
-def _user_create(*, username: str, email: str, password: str, superuser: bool) -> Any:
-    """Create a user and the audit row saying so; return the user."""
-    from django.contrib.auth import get_user_model
-    from django.db import transaction
-
-    from vulndesk.server.audit.services import audit_record
-
-    user_model = get_user_model()
-    with transaction.atomic():
-        if superuser:
-            user = user_model.objects.create_superuser(username, email, password)
-        else:
-            user = user_model.objects.create_user(username, email, password)
-        audit_record(
-            action="user.create",
-            object_type="user",
-            object_id=str(user.pk),
-            data={"username": username, "email": email, "superuser": superuser},
-            actor_label="cli",
-        )
-    return user

@@ -1,14 +1,17 @@
-"""Writing accounts data: organisations, teams and their members."""
+"""Writing accounts data: users, their preferences, organisations, teams and their members."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
 
-from vulndesk.server.accounts.models import Organisation, Team
+from vulndesk.core.errors import InputError
+from vulndesk.server.accounts.models import Organisation, Team, UserProfile
 from vulndesk.server.audit.services import audit_record
 
 DEFAULT_ORGANISATION = "Default"
@@ -51,3 +54,63 @@ def team_member_add(*, team: Team, user: Any, acting_user: Any = None) -> None:
         data={"user": user.get_username()},
         acting_user=acting_user,
     )
+
+
+@transaction.atomic
+def user_create(
+    *, username: str, email: str, password: str, superuser: bool, actor_label: str = "cli"
+) -> Any:
+    """Create a user (a superuser when asked) with the audit row saying so; return the user."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username=username).exists():
+        raise InputError(f"a user named {username!r} exists already")
+    if superuser:
+        user = user_model.objects.create_superuser(username, email, password)
+    else:
+        user = user_model.objects.create_user(username, email, password)
+    audit_record(
+        action="user.create",
+        object_type="user",
+        object_id=str(user.pk),
+        data={"username": username, "email": email, "superuser": superuser},
+        actor_label=actor_label,
+    )
+    return user
+
+
+@transaction.atomic
+def user_password_reset(*, username: str, password: str, actor_label: str) -> Any:
+    """Create the user ``username`` (never staff) or give it ``password`` back and activate it;
+    return the user. For the demo login."""
+    user, created = get_user_model().objects.get_or_create(username=username)
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    audit_record(
+        action="user.password_reset",
+        object_type="user",
+        object_id=str(user.pk),
+        data={"username": username, "created": created},
+        actor_label=actor_label,
+    )
+    return user
+
+
+@transaction.atomic
+def profile_language_set(*, user: Any, language: str, acting_user: Any) -> UserProfile:
+    """Save ``user``'s interface language ("" for the browser's) and return their profile."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise InputError(f"unknown interface language {language!r}")
+    profile, _ = UserProfile.objects.select_for_update().get_or_create(user=user)
+    if profile.language != language:
+        before = profile.language
+        profile.language = language
+        profile.save(update_fields=["language"])
+        audit_record(
+            action="profile.language",
+            object_type="user",
+            object_id=str(user.pk),
+            data={"language": language, "before": before},
+            acting_user=acting_user,
+        )
+    return profile

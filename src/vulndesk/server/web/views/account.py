@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vulndesk.core.errors import InputError
 from vulndesk.server.accounts.models import UserProfile
+from vulndesk.server.accounts.services import profile_language_set
 from vulndesk.server.accounts.tokens import (
     api_token_create,
     api_token_get,
@@ -24,7 +25,6 @@ from vulndesk.server.accounts.tokens import (
     api_token_revoke,
 )
 from vulndesk.server.web.forms.accounts import LanguageForm, TokenForm
-from vulndesk.server.web.preferences import profile_language_set
 
 
 def _account_page(
