@@ -69,6 +69,10 @@ def read_po(path: Path) -> dict[Entry, PoEntry]:
     return entries
 
 
+# other modules whose messages the pages show (the login form's lockout message)
+MESSAGES_SHOWN = ["accounts/lockout.py"]
+
+
 def extract_catalogue(work: Path) -> Path:
     """Return a .po file made the way the real one is: ``makemessages -l ja`` over the web app
     and the models of APPS_SHOWN (their field names and choices show in its pages; Django merges
@@ -86,6 +90,8 @@ def extract_catalogue(work: Path) -> Path:
     models.mkdir()
     for app in APPS_SHOWN:
         shutil.copy(SERVER / app / "models.py", models / f"{app}.py")
+    for source in MESSAGES_SHOWN:
+        shutil.copy(SERVER / source, models / source.replace("/", "_"))
     with contextlib.chdir(copy):
         call_command("makemessages", locale=["ja"], no_location=True, no_obsolete=True, verbosity=0)
     return copy / "locale/ja/LC_MESSAGES/django.po"
