@@ -14,6 +14,7 @@ whole-process with <= 150 MB peak RSS.
 
     bench/run                  # SQLite (the default database)
     bench/run --postgres       # the same on PostgreSQL at 127.0.0.1:5432
+    bench/run --portfolio ...  # issue #3 at portfolio scale on PostgreSQL (bench/portfolio.py)
 """
 
 from __future__ import annotations
@@ -144,6 +145,11 @@ def median(values: list[float]) -> float:
 
 
 def main() -> int:
+    if "--portfolio" in sys.argv[1:]:
+        # its own options (--releases, --duration...): see bench/portfolio.py --help
+        import portfolio
+
+        return portfolio.main([a for a in sys.argv[1:] if a != "--portfolio"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres", action="store_true", help="benchmark on PostgreSQL")
     parser.add_argument("--repeat", type=int, default=7, help="runs per scan measurement")
