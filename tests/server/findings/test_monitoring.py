@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,12 @@ from vulndesk.core.errors import InputError
 from vulndesk.server.advisories.services import feeds_import
 from vulndesk.server.audit.models import AuditEvent
 from vulndesk.server.findings.models import Finding, FindingStatus
-from vulndesk.server.findings.services import findings_rematch_all, snapshot_take
+from vulndesk.server.findings.services import (
+    LAST_SEEN_RESOLUTION,
+    findings_match,
+    findings_rematch_all,
+    snapshot_take,
+)
 from vulndesk.server.inventory.models import (
     Component,
     ComponentIdentity,
@@ -254,7 +260,12 @@ def test_a_new_sbom_keeps_first_seen_and_resolves_what_it_dropped(
     assert active(release) == {"GHSA-r": "requests"}
     kept = Finding.objects.get(vulnerability_id="GHSA-r")
     assert kept.first_seen == before["GHSA-r"]
-    assert kept.last_seen > kept.first_seen
+    # last seen moves on to the hour: a run an hour and more later moves it
+    assert kept.last_seen == kept.first_seen
+    later = kept.first_seen + LAST_SEEN_RESOLUTION + timedelta(minutes=1)
+    findings_match(identity_ids=[kept.identity_id], now=later)
+    kept.refresh_from_db()
+    assert (kept.first_seen, kept.last_seen) == (before["GHSA-r"], later)
     dropped = Finding.objects.get(vulnerability_id="GHSA-y")
     assert dropped.status == "resolved"
     assert not dropped.component.active

@@ -17,16 +17,26 @@ from django.http import Http404
 from vulndesk.server.inventory.models import ROLE_RANK, Product, ProductGrant, Role
 
 
-def visible_product_ids(user: Any) -> QuerySet[Product] | None:
-    """Return a subquery of the ids of products ``user`` may see, or None for "all" (superuser).
+def visible_product_ids(user: Any) -> list[int] | None:
+    """Return the ids of the products ``user`` may see, or None when that is all of them
+    (superusers, and users whose teams are granted every product).
 
-    Used as ``filter(product_id__in=...)`` so the permission check runs inside the list's query.
+    A list of ids rather than a subquery: PostgreSQL estimates a join through grants, teams and
+    members at a few dozen products whatever the truth, and then sorts every finding of them
+    instead of walking the findings index in list order (7.8 ms instead of 0.4 ms for the default
+    findings list, 195 ms instead of 0.4 ms for critical only, measured on the bench portfolio:
+    bench/README.md). Two small queries buy that.
     """
     if not user.is_authenticated or not user.is_active:
-        return Product.objects.none().values("id")  # type: ignore[return-value]
+        return []
     if user.is_superuser:
         return None
-    return ProductGrant.objects.filter(team__members=user).values("product_id")  # type: ignore[return-value]
+    ids = sorted(
+        set(ProductGrant.objects.filter(team__members=user).values_list("product_id", flat=True))
+    )
+    if ids and len(ids) == Product.objects.count():
+        return None
+    return ids
 
 
 def visible_products(user: Any) -> QuerySet[Product]:

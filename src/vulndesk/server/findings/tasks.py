@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from vulndesk.server.jobs.models import MATCHING_PRIORITY
 
-@task()
+
+@task(priority=MATCHING_PRIORITY)
 def rematch_identities(*, identity_ids: list[int], job_id: int | None = None) -> dict[str, int]:
     """Re-match the given component identities (after a feed import changed their advisories)."""
     from vulndesk.server.findings.services import findings_match, snapshot_take
@@ -15,7 +17,7 @@ def rematch_identities(*, identity_ids: list[int], job_id: int | None = None) ->
     return run.as_dict()
 
 
-@task()
+@task(priority=MATCHING_PRIORITY)
 def rematch_all(*, job_id: int | None = None) -> dict[str, int]:
     """Re-match every identity in the portfolio."""
     from vulndesk.server.findings.services import findings_rematch_all, snapshot_take

@@ -6,8 +6,10 @@ from typing import Any
 
 from django.tasks import task
 
+from vulndesk.server.jobs.models import MATCHING_PRIORITY
 
-@task()
+
+@task(priority=MATCHING_PRIORITY)
 def analyse_sbom(*, sbom_id: int, job_id: int | None = None) -> dict[str, Any]:
     """Analyse an uploaded SBOM (inventory.services.sbom_analyse) and return what it did."""
     from vulndesk.server.findings.services import snapshot_take

@@ -12,6 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+#: Matching (SBOM analysis, re-matching) runs before notifications and other work queued
+#: earlier (django-tasks-db claims the highest priority first): a notification backlog after a
+#: large re-match must not delay the next advisory's findings (bench/README.md, target b).
+MATCHING_PRIORITY = 10
+
 
 class JobKind(models.TextChoices):
     """What a job does."""
