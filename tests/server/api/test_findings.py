@@ -217,3 +217,17 @@ def test_first_seen_is_a_time_with_its_zone(
     item = as_user(world.victor).get("/api/v1/findings?limit=1").json()["items"][0]
     seen = timezone.datetime.fromisoformat(item["first_seen"])
     assert seen.utcoffset() == timedelta(0)
+
+
+def test_the_list_body_conforms_to_its_schema(
+    as_user: Clients, world: Any, make_finding: Callable[..., Finding]
+) -> None:
+    # the list is encoded without validation (findings.api): the schema still describes it
+    from vulndesk.server.api_pagination import Page
+    from vulndesk.server.findings.api import FindingOut
+
+    make_finding(world.release, "lib")
+    body = as_user(world.root).get("/api/v1/findings").json()
+    page = Page[FindingOut].model_validate(body)
+    assert page.items and page.items[0].component_name == "lib"
+    assert set(body["items"][0]) == set(FindingOut.model_fields)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from django.db.models import F
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from vulndesk.server.accounts.permissions import product_for
@@ -107,7 +108,7 @@ class SummaryOut(Schema):
 @router.get("/findings", response=Page[FindingOut])
 def finding_list(
     request: HttpRequest, query: Query[FindingQuery], page: Query[PageParams]
-) -> dict[str, Any]:
+) -> HttpResponse:
     """Return the findings the caller may see, filtered and sorted (most severe first)."""
     _check_scope(request.auth, query.product_id, query.release_id)
     filters = selectors.FindingFilters(
@@ -126,7 +127,10 @@ def finding_list(
         product_name=F("product__name"),
         release_version=F("release__version"),
     )
-    return paginate(rows, page)
+    # The rows are the schema's fields read from columns of those types: they are encoded as
+    # they are, not validated again one by one (3.5 ms of CPU for a page of 50 of the 7 a
+    # request cost, measured on the bench portfolio). Tests check the body against the schema.
+    return HttpResponse(orjson.dumps(paginate(rows, page)), content_type="application/json")
 
 
 @router.get("/findings/summary", response=SummaryOut)
