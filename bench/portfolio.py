@@ -1420,7 +1420,7 @@ def measure_load(
     started.remove(server)
 
     notes.append(
-        f"(a) opening a PostgreSQL connection (each request does, CONN_MAX_AGE=0): "
+        f"(a) opening a PostgreSQL connection (web processes keep theirs for 60 s): "
         f"{connection_cost():.1f} ms median"
     )
     if loads:
