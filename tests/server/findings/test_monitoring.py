@@ -137,6 +137,7 @@ def test_upload_queues_a_job_whose_analysis_stores_components_and_findings(
     assert bytes(document.content) == sbom(("requests", "2.28.1"), ("idna", "3.4"))
     job = Job.objects.get()
     assert job.product_id == release.product_id
+    assert document.analysis_job_id == job.pk
 
     assert run_jobs() == 1
     document.refresh_from_db()

@@ -44,19 +44,6 @@ def team_create(
 
 
 @transaction.atomic
-def team_member_add(*, team: Team, user: Any, acting_user: Any = None) -> None:
-    """Add ``user`` to ``team``."""
-    team.members.add(user)
-    audit_record(
-        action="team.member_add",
-        object_type="team",
-        object_id=str(team.pk),
-        data={"user": user.get_username()},
-        acting_user=acting_user,
-    )
-
-
-@transaction.atomic
 def user_create(
     *, username: str, email: str, password: str, superuser: bool, actor_label: str = "cli"
 ) -> Any:

@@ -38,7 +38,6 @@ from vulndesk.server.inventory.models import (
     SbomDocument,
     SbomStatus,
 )
-from vulndesk.server.jobs.api import job_of_sbom_analysis
 from vulndesk.server.web.uploads import UploadSizeLimit
 
 router = Router()
@@ -509,8 +508,7 @@ def sbom_upload(
     document = services.sbom_upload(
         release=release, file_name=name, content=content, acting_user=request.auth
     )
-    job = job_of_sbom_analysis(product_id=release.product_id, sbom_id=document.pk)
-    return Status(202, {**_sbom_out(document), "job_id": job.pk if job else None})
+    return Status(202, {**_sbom_out(document), "job_id": document.analysis_job_id})
 
 
 @router.get("/releases/{release_id}/sboms", response=Page[SbomOut], tags=["sboms"])

@@ -191,6 +191,10 @@ class SbomDocument(models.Model):
     status = models.CharField(max_length=16, choices=SbomStatus.choices, default=SbomStatus.PENDING)
     error = models.TextField(blank=True)
     component_count = models.PositiveIntegerField(default=0)
+    # the job that analyses it (set at upload)
+    analysis_job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

@@ -279,7 +279,7 @@ def sbom_upload(
     from vulndesk.server.jobs.models import JobKind
     from vulndesk.server.jobs.services import job_enqueue
 
-    job_enqueue(
+    document.analysis_job = job_enqueue(
         task=analyse_sbom,
         kind=JobKind.SBOM_ANALYSIS,
         label=f"{release} ← {document.file_name}",
@@ -287,6 +287,7 @@ def sbom_upload(
         acting_user=acting_user,
         sbom_id=document.pk,
     )
+    document.save(update_fields=["analysis_job"])
     return document
 
 

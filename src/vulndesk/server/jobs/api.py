@@ -12,14 +12,13 @@ from typing import Any
 
 from django.db.models import F
 from django.http import HttpRequest
-from django_tasks_db.models import DBTaskResult
 from ninja import Field, Query, Router, Schema
 
 from vulndesk.server.accounts.permissions import product_for
 from vulndesk.server.api_fields import DbId
 from vulndesk.server.api_pagination import Page, PageParams, paginate
 from vulndesk.server.jobs import selectors
-from vulndesk.server.jobs.models import Job, JobKind
+from vulndesk.server.jobs.models import JobKind
 
 router = Router(tags=["jobs"])
 
@@ -27,24 +26,6 @@ _LIST_COLUMNS = (
     "id", "kind", "label", "product_id", "created_at", "progress_done", "progress_total",
     "message",
 )  # fmt: skip
-
-
-def job_of_sbom_analysis(*, product_id: int, sbom_id: int) -> Job | None:
-    """Return the job analysing SBOM ``sbom_id`` of product ``product_id``, or None.
-
-    The job names its SBOM only in its task's arguments; the product's newest analysis jobs
-    narrow the search to a few task rows before their arguments are looked at.
-    """
-    recent = Job.objects.filter(
-        kind=JobKind.SBOM_ANALYSIS, product_id=product_id, task_id__isnull=False
-    ).order_by("-id")[:20]
-    task_ids = [job.task_id for job in recent]
-    task = (
-        DBTaskResult.objects.filter(id__in=task_ids, args_kwargs__kwargs__sbom_id=sbom_id)
-        .values_list("id", flat=True)
-        .first()
-    )
-    return next((job for job in recent if job.task_id == task), None)
 
 
 class JobOut(Schema):

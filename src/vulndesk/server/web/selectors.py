@@ -17,7 +17,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.tasks import TaskResultStatus
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from vulndesk.server.accounts.models import Team
 from vulndesk.server.accounts.permissions import (
@@ -44,8 +43,8 @@ from vulndesk.server.inventory.models import (
     Tag,
 )
 from vulndesk.server.inventory.selectors import product_get, release_get, release_list, sbom_list
-from vulndesk.server.jobs.models import Job, JobKind
-from vulndesk.server.jobs.selectors import jobs_visible, jobs_with_state, workers_alive
+from vulndesk.server.jobs.models import Job
+from vulndesk.server.jobs.selectors import jobs_visible, jobs_with_state
 from vulndesk.server.web.collation import sorted_by_name
 from vulndesk.server.web.paging import OffsetPage, offset_page
 
@@ -134,25 +133,17 @@ def job_get(*, user: Any, job_id: int) -> JobState | None:
     return job_state(job) if job is not None else None
 
 
-def worker_running() -> bool:
-    """Return whether a worker sent a heartbeat lately (if none did, jobs wait)."""
-    return workers_alive().exists()
-
-
 def sbom_jobs(*, sbom_ids: Sequence[int]) -> dict[int, JobState]:
-    """Return the analysis job of each SBOM that has one, by SBOM id.
-
-    A job names its SBOM only in its task's arguments (``analyse_sbom(sbom_id=...)``).
-    """
+    """Return the analysis job of each SBOM that has one, by SBOM id."""
     if not sbom_ids:
         return {}
-    tasks = dict(
-        DBTaskResult.objects.filter(args_kwargs__kwargs__sbom_id__in=list(sbom_ids)).values_list(
-            "id", "args_kwargs__kwargs__sbom_id"
+    job_ids = dict(
+        SbomDocument.objects.filter(id__in=list(sbom_ids), analysis_job__isnull=False).values_list(
+            "analysis_job_id", "id"
         )
     )
-    jobs = jobs_with_state(Job.objects.filter(kind=JobKind.SBOM_ANALYSIS, task_id__in=list(tasks)))
-    return {int(tasks[job.task_id]): job_state(job) for job in jobs}
+    jobs = jobs_with_state(Job.objects.filter(id__in=list(job_ids)))
+    return {job_ids[job.pk]: job_state(job) for job in jobs}
 
 
 @dataclass(frozen=True, slots=True)
