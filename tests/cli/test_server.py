@@ -4,11 +4,15 @@ real on a fresh database of the backend under test."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,6 +139,54 @@ def test_createuser_needs_a_password(cli) -> None:
     assert "--password-stdin" in result.stderr
     empty = _createuser(cli, "alice", "--password-stdin", password="")
     assert empty.returncode == 2 and "no password" in empty.stderr
+
+
+def _createuser_at_a_terminal(cli, answers: list[str]) -> tuple[int, str]:
+    """Run ``vulndesk createuser alice`` on a pseudo-terminal (its controlling terminal, as
+    getpass wants), typing each of ``answers`` after the next prompt; return the exit code and
+    everything the terminal showed."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec at once, never return into pytest
+        os.execve(sys.executable, [sys.executable, "-m", "vulndesk", "createuser", "alice"],
+                  cli.env())  # fmt: skip
+    shown = b""
+    pending = list(answers)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal: it exited
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if pending and shown.rstrip().endswith(b":"):
+            # type only once getpass has turned echo off: it discards what came before
+            while termios.tcgetattr(fd)[3] & termios.ECHO and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.write(fd, pending.pop(0).encode() + b"\n")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_createuser_asks_for_the_password_twice_at_a_terminal(cli) -> None:
+    code, shown = _createuser_at_a_terminal(cli, [PASSWORD, PASSWORD + "x"])
+    assert code == 2 and "the passwords differ" in shown
+    code, shown = _createuser_at_a_terminal(cli, [PASSWORD, PASSWORD])
+    assert code == 0, shown
+    assert shown.count("Password") == 2 and PASSWORD not in shown  # never echoed
+    assert "created user 'alice'" in shown
+    checked = _python(
+        cli,
+        "from django.contrib.auth import get_user_model\n"
+        f"print(json.dumps(get_user_model().objects.get(username='alice')"
+        f".check_password({PASSWORD!r})))",
+    )
+    assert checked is True
 
 
 def test_serve_runs_jobs_and_stops_cleanly(cli, serve) -> None:

@@ -58,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
 
     # What `vulndesk serve` runs: gunicorn and a background worker, so uploads in the web
     # interface are analysed; static files are served by the app itself (settings.SERVE_STATIC).
-    return serve(argparse.Namespace(host="127.0.0.1", port=args.port, workers=2, no_worker=False))
+    return serve(
+        argparse.Namespace(
+            host="127.0.0.1", port=args.port, workers=None, threads=2, no_worker=False
+        )
+    )
 
 
 def copy_demo_sboms(folder: Path) -> list[Path]:

@@ -2,8 +2,8 @@
 
 Each creates or upgrades the schema first, so they work on a fresh machine.
 
-``serve`` runs the web application under gunicorn (``gthread`` workers, 4 threads each) in this
-process, and one ``vulndesk worker`` subprocess beside it (restarted should it die). The worker
+``serve`` runs the web application under gunicorn (``gthread`` workers) in this process, and
+one ``vulndesk worker`` subprocess beside it (restarted should it die). The worker
 runs in a session of its own, so a Ctrl-C in the terminal reaches gunicorn only, and serve then
 stops the worker with exactly one SIGTERM: it finishes the job at hand (for up to
 ``WORKER_GRACE`` seconds; after that its job goes back to the queue for the next worker).
@@ -144,6 +144,20 @@ def _web_server(options: dict[str, Any], background: BackgroundWorker | None) ->
     return VulndeskWebServer()
 
 
+def default_web_workers() -> int:
+    """Return how many web processes ``serve`` starts when not told: twice the CPUs plus one
+    (gunicorn's advice), at most 9.
+
+    Answering an API request is mostly Python, which holds the GIL: processes, not threads,
+    use the CPUs. On 2 CPUs, 5 processes of 2 threads served the findings list at 20
+    concurrent clients with a p99 of 118 ms where 3 processes of 4 threads took 210 ms
+    (bench/README.md). The two threads let a process answer while another request waits on
+    the database or a slow client.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(2 * (cpus or 1) + 1, 9)
+
+
 def serve(args: argparse.Namespace) -> int:
     """Serve the web application with gunicorn and a background worker until stopped."""
     from django.db import connections
@@ -151,11 +165,19 @@ def serve(args: argparse.Namespace) -> int:
     # gunicorn forks its workers from this process: none may inherit a database connection
     connections.close_all()
     host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
+    workers = args.workers or default_web_workers()
     options = {
         "bind": f"{host}:{args.port}",
-        "workers": args.workers,
+        "workers": workers,
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": args.threads,
+        # A process takes a connection only when it has a thread free for it, and closes it
+        # after the response: a busy process never holds requests an idle one could answer.
+        # With keep-alive, gunicorn's gthread workers accept connections greedily and keep
+        # them, and the requests pinned to a busy process made the slowest tenth of findings
+        # pages wait 2-3x the median (p99 207 ms vs 121 ms at 20 clients; bench/README.md).
+        "worker_connections": args.threads,
+        "keepalive": 0,
         # an SBOM upload is read while the request waits: give large ones time
         "timeout": 120,
         "graceful_timeout": 10,
@@ -166,7 +188,8 @@ def serve(args: argparse.Namespace) -> int:
     }
     background = None if args.no_worker else BackgroundWorker()
     print(
-        f"vulndesk serve: http://{host}:{args.port}/ with {args.workers} web processes"
+        f"vulndesk serve: http://{host}:{args.port}/ with {workers} web processes"
+        f" of {args.threads} threads"
         + ("" if background is None else " and a background worker")
         + " (Ctrl-C stops)",
         flush=True,

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "vulndesk.server.findings",
     "vulndesk.server.jobs",
     "vulndesk.server.notifications",
+    "vulndesk.server.feeds",
     "vulndesk.server.web",
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -78,6 +79,14 @@ def test_mail_is_in_the_users_language(portfolio, people, mailbox) -> None:
     notifications_deliver()
     (message,) = mailbox.to("alice@example.org")
     assert message.get_content_charset() == "utf-8"
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject == "[vulndesk] 1 リリースに新しい検出結果 1 件"
+    body = message.get_payload(decode=True).decode("utf-8")
+    assert "新しい検出結果を 1 件見つけました" in body
+    assert "購読しているため" in body
+    # the other subscriber has no language set: English, as the site's default
+    (other,) = mailbox.to("root@example.org")
+    assert "new finding" in other["Subject"]
 
 
 def test_an_unreachable_mail_server_is_retried(portfolio, people, mailbox, settings) -> None:

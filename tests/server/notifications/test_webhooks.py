@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from vulndesk.server.accounts.models import Organisation
 from vulndesk.server.audit.models import AuditEvent
 from vulndesk.server.findings.models import Finding, FindingStatus
+from vulndesk.server.inventory.models import Release
 from vulndesk.server.jobs.models import Job, JobKind
 from vulndesk.server.notifications import services
 from vulndesk.server.notifications.models import Delivery, DeliveryStatus
@@ -210,3 +211,22 @@ def test_endpoint_changes_are_audited(portfolio, webhook_receiver) -> None:
     assert [a for a, _ in events] == ["webhook.create", "webhook.update", "webhook.delete"]
     assert "new-secret" not in str(events) and endpoint.secret not in str(events)
     assert events[1][1]["changes"] == {"active": False, "secret": "(changed)"}
+
+
+def test_settled_deliveries_are_pruned_after_the_kept_time(portfolio, webhook_receiver) -> None:
+    _endpoint(portfolio, webhook_receiver)
+    portfolio.finding("CVE-2024-0001")
+    other = Release.objects.create(product=portfolio.product, version="2.0")
+    portfolio.finding("CVE-2024-0002", release=other)
+    webhook_receiver.statuses = [200, 503]  # the first goes out, the second keeps waiting
+    notifications_deliver()
+    sent = Delivery.objects.get(status=DeliveryStatus.SENT)
+    pending = Delivery.objects.get(status=DeliveryStatus.PENDING)
+    later = timezone.now() + services.DELIVERY_KEPT + timedelta(days=1)
+    webhook_receiver.statuses = [503] * services.MAX_ATTEMPTS  # still failing: stays pending
+    run = notifications_deliver(now=later)
+    assert run.pruned == 1
+    assert not Delivery.objects.filter(pk=sent.pk).exists()
+    assert Delivery.objects.filter(pk=pending.pk).exists()  # never while it may still go out
+    assert AuditEvent.objects.filter(action="notifications.prune", data__deleted=1).exists()
+    assert notifications_deliver(now=later).pruned == 0

@@ -15,6 +15,10 @@ runs :func:`notifications_deliver` in two steps:
    ``failed``. Deliveries are claimed with a lease, so two runs never send one twice and a
    delivery whose sender died goes out once the lease has run out.
 
+Deliveries that are settled (sent or failed) are kept for ``DELIVERY_KEPT`` as the record of
+what went out, then deleted by the run that finds them older (:func:`deliveries_prune`), so the
+table does not grow with every finding a portfolio ever had.
+
 Webhooks
     ``POST`` of ``{"event": "findings.new", "delivery": id, "product", "release", "findings"}``
     with the headers ``X-Vulndesk-Event``, ``X-Vulndesk-Delivery``, ``X-Vulndesk-Timestamp``
@@ -77,6 +81,10 @@ WEBHOOK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 #: findings listed per release in an e-mail (the rest are counted)
 EMAIL_LISTED = 20
 _WEBHOOKS_PER_CLAIM = 50
+#: how long sent and failed deliveries are kept
+DELIVERY_KEPT = timedelta(days=90)
+#: settled deliveries one run deletes at most (the next run takes the rest)
+_PRUNE_BATCH = 10_000
 
 ENDPOINT_FIELDS = ("name", "url", "active", "min_severity", "secret")
 
@@ -286,6 +294,7 @@ class DeliveryRun:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    pruned: int = 0
     next_retry_at: datetime | None = field(default=None)
 
     def as_dict(self) -> dict[str, Any]:
@@ -296,6 +305,7 @@ class DeliveryRun:
             "sent": self.sent,
             "retrying": self.retrying,
             "failed": self.failed,
+            "pruned": self.pruned,
             "next_retry_at": self.next_retry_at.isoformat() if self.next_retry_at else None,
         }
 
@@ -307,6 +317,7 @@ def notifications_deliver(*, now: datetime | None = None, job_id: int | None = N
     run = DeliveryRun()
     _outbox_drain(now, run, job_id)
     _send_due(now, run)
+    run.pruned = deliveries_prune(now=now)
     waiting = Delivery.objects.filter(status=DeliveryStatus.PENDING)
     if not settings.EMAIL_ENABLED:
         waiting = waiting.exclude(channel=DeliveryChannel.EMAIL)  # they wait for SMTP settings
@@ -315,6 +326,28 @@ def notifications_deliver(*, now: datetime | None = None, job_id: int | None = N
         run.next_retry_at = max(next_retry, now)
         notifications_enqueue(run_after=run.next_retry_at)
     return run
+
+
+@transaction.atomic
+def deliveries_prune(*, now: datetime, kept: timedelta = DELIVERY_KEPT) -> int:
+    """Delete settled (sent or failed) deliveries created more than ``kept`` before ``now``, at
+    most ``_PRUNE_BATCH`` of them, and return how many; pending ones are never touched."""
+    old = Delivery.objects.filter(
+        status__in=[DeliveryStatus.SENT, DeliveryStatus.FAILED], created_at__lt=now - kept
+    )
+    ids = list(old.order_by("created_at").values_list("id", flat=True)[:_PRUNE_BATCH])
+    if not ids:
+        return 0
+    deleted, _ = Delivery.objects.filter(id__in=ids).delete()
+    audit_record(
+        action="notifications.prune",
+        object_type="delivery",
+        object_id="",
+        data={"deleted": deleted, "older_than": (now - kept).isoformat()},
+        acting_user=None,
+        actor_label="system",
+    )
+    return deleted
 
 
 # --- step 1: the outbox -----------------------------------------------------------------------
