@@ -157,10 +157,12 @@ def test_component_version_used_when_purl_has_none() -> None:
     assert result.candidates == (Candidate(LookupKey("PyPI", "requests"), "2.0"),)
 
 
-def test_cpe_only_component_says_so() -> None:
+def test_cpe_only_component_is_looked_up_by_its_cpe_and_names() -> None:
     result = query(None, "1.0", cpes=("cpe:2.3:a:x:y:1.0:*:*:*:*:*:*:*",))
-    assert isinstance(result, NotEvaluated)
-    assert "identified only by CPE" in result.reason
+    assert not isinstance(result, NotEvaluated)
+    keys = {candidate.key for candidate in result.candidates}
+    assert LookupKey("cpe", "x:y") in keys
+    assert {key.ecosystem for key in keys} >= {"cpe", "product"}
 
 
 @pytest.mark.parametrize(
@@ -186,3 +188,27 @@ def test_affected_lookup_key_meets_component_key() -> None:
     assert affected_lookup_key(entry) == LookupKey(candidate[0], candidate[1])
     pypi = Affected("PyPI", "Django_Rest", "django-rest")
     assert affected_lookup_key(pypi) == LookupKey("PyPI", "django-rest")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*",
+        "cpe:2.3:o:mitsubishielectric:r04encpu_firmware:*:*:*:*:*:*:*:*",
+        "cpe:2.3:h:siemens:sicam_a8000_cp-8031:-:*:*:*:*:*:*:*",
+        "cpe:2.3:a:Vendor.Name:Product_X:1.0:beta:*:*:*:*:x64:*",
+        "cpe:2.3:a:*:mysql:*:*:*:*:*:*:*:*",  # vendor ANY: no key
+        "cpe:2.3:a:-:mysql:*:*:*:*:*:*:*:*",  # vendor NA: no key
+        "cpe:2.3:a:foo*:bar:*:*:*:*:*:*:*:*",  # a pattern: no key
+        "cpe:2.3:a:at\\&t:connect:1.0:*:*:*:*:*:*:*",  # quoted: the full parser
+        "cpe:2.3:a:vendor:prod\\:uct:1.0:*:*:*:*:*:*:*",
+        "cpe:2.3:a:vendor:product:1.0?:*:*:*:*:*:*:*",
+        "cpe:2.3:a:vendor:product",  # not a CPE
+        "cpe:2.3:a:vendor:product::*:*:*:*:*:*:*",  # an empty field
+        "cpe:/a:apache:log4j:2.14.1",  # the URI binding
+    ],
+)
+def test_the_plain_cpe_shortcut_agrees_with_the_parser(text: str) -> None:
+    from vulndesk.core.matching import identity
+
+    assert identity._cpe_vendor_product(text) == identity._cpe_vendor_product_parsed(text)

@@ -40,10 +40,13 @@ class Severity:
     """A severity as the record states it.
 
     ``type`` is CVSS_V2 | CVSS_V3 | CVSS_V4 | Ubuntu...; ``score`` the vector (or priority word).
+    ``source`` names who rated it when the record says (NVD's ``nvd@nist.gov``, a CNA's short
+    name, an ADP such as ``CISA-ADP``); None when the record itself is the rater.
     """
 
     type: str
     score: str
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,111 @@ class Affected:
 
 
 @dataclass(frozen=True, slots=True)
+class CpeMatchCriterion:
+    """One NVD ``cpeMatch`` entry: a CPE 2.3 name (wildcards allowed) and optional version bounds.
+
+    ``vulnerable`` False marks a platform condition ("running on"), never a finding by itself.
+    """
+
+    criteria: str
+    vulnerable: bool = True
+    version_start_including: str | None = None
+    version_start_excluding: str | None = None
+    version_end_including: str | None = None
+    version_end_excluding: str | None = None
+    match_criteria_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CpeNode:
+    """One NVD configuration node: criteria joined by ``operator`` (OR | AND), maybe negated."""
+
+    operator: str = "OR"
+    negate: bool = False
+    cpe_match: tuple[CpeMatchCriterion, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CpeConfiguration:
+    """One NVD ``configurations[]`` entry: nodes joined by ``operator`` (OR when absent).
+
+    An AND configuration reads "a vulnerable application node running on a platform node".
+    """
+
+    nodes: tuple[CpeNode, ...]
+    operator: str = "OR"
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VersionEntry:
+    """One CVE 5 ``versions[]`` entry (CSAF ``product_version``/``product_version_range`` become
+    these too): ``version`` alone names one version; with ``less_than`` or
+    ``less_than_or_equal`` it opens a range starting at ``version`` (``"0"`` or ``"*"``: from
+    the start). ``changes`` are ``(at, status)`` pairs in order, per CVE 5.
+    """
+
+    version: str
+    status: str  # affected | unaffected | unknown
+    version_type: str | None = None
+    less_than: str | None = None
+    less_than_or_equal: str | None = None
+    changes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProductStatement:
+    """Which versions of a product named by vendor and product name (not by a package URL) a
+    record says are affected: CVE 5 ``affected[]`` entries, CSAF product tree leaves, JVN and
+    EUVD vendor/product lists.
+
+    ``vendor``/``product`` are as written; matching normalises them. ``cpes`` are CPE 2.3 names
+    the record gives for the product, ``model_numbers``/``skus`` and ``hashes`` (``algorithm:hex``)
+    identify hardware and files (CSAF ``product_identification_helper``). ``default_status``
+    covers versions no entry names (CVE 5 ``defaultStatus``; ``unknown`` when absent).
+    ``product_id`` keeps the source's own id for the product (a CSAF ``product_id``), so a
+    finding can say which statement fired.
+    """
+
+    vendor: str
+    product: str
+    versions: tuple[VersionEntry, ...] = ()
+    default_status: str = "unknown"
+    cpes: tuple[str, ...] = ()
+    purls: tuple[str, ...] = ()
+    model_numbers: tuple[str, ...] = ()
+    skus: tuple[str, ...] = ()
+    hashes: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    product_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizedText:
+    """A title or description in one language (BCP 47 tag: ``en``, ``ja``...)."""
+
+    lang: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExploitEvidence:
+    """A source's statement that a vulnerability is exploited, with when and how it said so.
+
+    ``kind`` is ``kev`` (CISA KEV), ``euvd`` (EUVD exploited flag), ``csaf-threat`` (a CSAF
+    ``threats[]`` entry of category exploit_status), ``reference`` (an exploit reference) or
+    ``person`` (an assertion recorded by a user).
+    """
+
+    kind: str
+    source: str
+    date: datetime | None = None
+    detail: str = ""
+    due_date: datetime | None = None
+    ransomware: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Advisory:
     """One vulnerability record from one source (an OSV record, an NVD CVE, a CSAF document...)."""
 
@@ -91,3 +199,15 @@ class Advisory:
     references: tuple[Reference, ...] = ()
     database_specific: Any = None
     schema_version: str | None = None
+    # Which source gave this record: osv | nvd | cve5 | jvn | euvd | csaf | ghsa. Records of
+    # several sources may share an id (NVD's and the CVE List's CVE-2024-1 are two records).
+    source: str = "osv"
+    cpe_configurations: tuple[CpeConfiguration, ...] = ()
+    products: tuple[ProductStatement, ...] = ()
+    cwes: tuple[str, ...] = ()
+    titles: tuple[LocalizedText, ...] = ()
+    descriptions: tuple[LocalizedText, ...] = ()
+    exploitation: tuple[ExploitEvidence, ...] = ()
+    # rejected (CVE 5 REJECTED, NVD "Rejected") is kept apart from withdrawn (OSV): both hide
+    # the record from matching and both stay visible as such
+    rejected: bool = False

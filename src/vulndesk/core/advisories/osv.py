@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
 
+from vulndesk.core.advisories.jsonfields import fail, optional_str
 from vulndesk.core.advisories.model import (
     Advisory,
     Affected,
@@ -35,7 +36,6 @@ from vulndesk.core.advisories.model import (
     Severity,
 )
 from vulndesk.core.errors import AdvisoryError
-from vulndesk.core.jsontypes import json_type
 
 __all__ = [
     "dump_osv",
@@ -132,30 +132,15 @@ def format_timestamp(value: datetime) -> str:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _fail(source: str, path: str, expected: str, value: object) -> AdvisoryError:
-    scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
-    shown = repr(value) if scalar else json_type(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return AdvisoryError(f"expected {expected}, got {shown}", source=source, location=path)
-
-
-def _opt_str(obj: dict[str, Any], key: str, source: str, path: str) -> str | None:
-    value = obj.get(key)
-    if value is None or type(value) is str:
-        return value
-    raise _fail(source, f"{path}.{key}", "a string", value)
-
-
 def _str_list(obj: dict[str, Any], key: str, source: str, path: str) -> tuple[str, ...]:
     value = obj.get(key)
     if value is None:
         return ()
     if type(value) is not list:
-        raise _fail(source, f"{path}.{key}", "an array of strings", value)
+        raise fail(source, f"{path}.{key}", "an array of strings", value)
     for i, item in enumerate(value):
         if type(item) is not str:
-            raise _fail(source, f"{path}.{key}[{i}]", "a string", item)
+            raise fail(source, f"{path}.{key}[{i}]", "a string", item)
     return tuple(value)
 
 
@@ -164,7 +149,7 @@ def _obj_list(obj: dict[str, Any], key: str, source: str, path: str) -> list[Any
     if value is None:
         return []
     if type(value) is not list:
-        raise _fail(source, f"{path}.{key}", "an array", value)
+        raise fail(source, f"{path}.{key}", "an array", value)
     return value
 
 
@@ -179,7 +164,7 @@ def _timestamp(obj: dict[str, Any], key: str, source: str, *, required: bool) ->
             )
         return None
     if type(value) is not str:
-        raise _fail(source, f"$.{key}", "an RFC 3339 timestamp string", value)
+        raise fail(source, f"$.{key}", "an RFC 3339 timestamp string", value)
     try:
         return parse_timestamp(value)
     except ValueError as e:
@@ -196,12 +181,12 @@ def _severities(obj: dict[str, Any], source: str, path: str) -> tuple[Severity, 
     for i, item in enumerate(items):
         where = f"{path}.severity[{i}]"
         if type(item) is not dict:
-            raise _fail(source, where, "an object with type and score", item)
+            raise fail(source, where, "an object with type and score", item)
         kind, score = item.get("type"), item.get("score")
         if type(kind) is not str:
-            raise _fail(source, f"{where}.type", "a string", kind)
+            raise fail(source, f"{where}.type", "a string", kind)
         if type(score) is not str:
-            raise _fail(source, f"{where}.score", "a string", score)
+            raise fail(source, f"{where}.score", "a string", score)
         out.append(Severity(kind, score))
     return tuple(out)
 
@@ -212,12 +197,12 @@ def _references(obj: dict[str, Any], source: str) -> tuple[Reference, ...]:
     for i, item in enumerate(items):
         where = f"$.references[{i}]"
         if type(item) is not dict:
-            raise _fail(source, where, "an object with type and url", item)
+            raise fail(source, where, "an object with type and url", item)
         kind, url = item.get("type"), item.get("url")
         if type(kind) is not str:
-            raise _fail(source, f"{where}.type", "a string", kind)
+            raise fail(source, f"{where}.type", "a string", kind)
         if type(url) is not str:
-            raise _fail(source, f"{where}.url", "a string", url)
+            raise fail(source, f"{where}.url", "a string", url)
         out.append(Reference(kind, url))
     return tuple(out)
 
@@ -244,7 +229,7 @@ def _events(items: list[Any], source: str, path: str) -> tuple[Event, ...]:
 
 def _event_slow(item: object, source: str, path: str) -> Event:
     if type(item) is not dict:
-        raise _fail(source, path, "an event object", item)
+        raise fail(source, path, "an event object", item)
     found: Event | None = None
     # schema §affected[].ranges[].events: exactly one of the four kinds per event object; other
     # keys are tolerated like any unknown field.
@@ -253,7 +238,7 @@ def _event_slow(item: object, source: str, path: str) -> Event:
             continue
         value = item[kind]
         if type(value) is not str:
-            raise _fail(source, f"{path}.{kind}", "a version string", value)
+            raise fail(source, f"{path}.{kind}", "a version string", value)
         if found is not None:
             raise AdvisoryError(
                 "expected exactly one of introduced, fixed, last_affected, limit; got "
@@ -276,20 +261,20 @@ def _ranges(items: object, source: str, path: str) -> tuple[Range, ...]:
     if items is None:
         return ()
     if type(items) is not list:
-        raise _fail(source, path, "an array of ranges", items)
+        raise fail(source, path, "an array of ranges", items)
     out: list[Range] = []
     for i, item in enumerate(items):
         if type(item) is not dict:
-            raise _fail(source, f"{path}[{i}]", "a range object", item)
+            raise fail(source, f"{path}[{i}]", "a range object", item)
         kind = item.get("type")
         if type(kind) is not str:
-            raise _fail(source, f"{path}[{i}].type", "a string (SEMVER, ECOSYSTEM or GIT)", kind)
+            raise fail(source, f"{path}[{i}].type", "a string (SEMVER, ECOSYSTEM or GIT)", kind)
         repo = item.get("repo")
         if repo is not None and type(repo) is not str:
-            raise _fail(source, f"{path}[{i}].repo", "a string", repo)
+            raise fail(source, f"{path}[{i}].repo", "a string", repo)
         events = item.get("events")
         if type(events) is not list:
-            raise _fail(source, f"{path}[{i}].events", "an array of events", events)
+            raise fail(source, f"{path}[{i}].events", "an array of events", events)
         out.append(Range(kind, _events(events, source, f"{path}[{i}].events"), repo))
     return tuple(out)
 
@@ -299,7 +284,7 @@ def _affected(items: list[Any], source: str) -> tuple[Affected, ...]:
     for i, item in enumerate(items):
         where = f"$.affected[{i}]"
         if type(item) is not dict:
-            raise _fail(source, where, "an object", item)
+            raise fail(source, where, "an object", item)
         get = item.get
         package = get("package")
         purl: str | None = None
@@ -308,14 +293,14 @@ def _affected(items: list[Any], source: str) -> tuple[Affected, ...]:
         if type(package) is dict:
             ecosystem, name = package.get("ecosystem"), package.get("name")
             if type(ecosystem) is not str:
-                raise _fail(source, f"{where}.package.ecosystem", "a string", ecosystem)
+                raise fail(source, f"{where}.package.ecosystem", "a string", ecosystem)
             if type(name) is not str:
-                raise _fail(source, f"{where}.package.name", "a string", name)
+                raise fail(source, f"{where}.package.name", "a string", name)
             purl = package.get("purl")
             if purl is not None and type(purl) is not str:
-                raise _fail(source, f"{where}.package.purl", "a string", purl)
+                raise fail(source, f"{where}.package.purl", "a string", purl)
         elif package is not None:
-            raise _fail(source, f"{where}.package", "an object with ecosystem and name", package)
+            raise fail(source, f"{where}.package", "an object with ecosystem and name", package)
         out.append(
             Affected(
                 ecosystem,
@@ -342,12 +327,12 @@ def parse_osv(obj: object, *, source: str) -> Advisory:
     and the JSON path of the first structural problem, saying what was expected there.
     """
     if type(obj) is not dict:
-        raise _fail(source, "$", "an OSV record (a JSON object)", obj)
+        raise fail(source, "$", "an OSV record (a JSON object)", obj)
     ident = obj.get("id")
     if type(ident) is not str or not ident.strip():
         if ident is None:
             raise AdvisoryError("missing required field 'id'", source=source, location="$.id")
-        raise _fail(source, "$.id", "a non-empty string", ident)
+        raise fail(source, "$.id", "a non-empty string", ident)
     modified = _timestamp(obj, "modified", source, required=True)
     assert modified is not None
     return Advisory(
@@ -358,13 +343,13 @@ def parse_osv(obj: object, *, source: str) -> Advisory:
         aliases=_str_list(obj, "aliases", source, "$"),
         related=_str_list(obj, "related", source, "$"),
         upstream=_str_list(obj, "upstream", source, "$"),
-        summary=_opt_str(obj, "summary", source, "$"),
-        details=_opt_str(obj, "details", source, "$"),
+        summary=optional_str(obj, "summary", source, "$"),
+        details=optional_str(obj, "details", source, "$"),
         severity=_severities(obj, source, "$"),
         affected=_affected(_obj_list(obj, "affected", source, "$"), source),
         references=_references(obj, source),
         database_specific=obj.get("database_specific"),
-        schema_version=_opt_str(obj, "schema_version", source, "$"),
+        schema_version=optional_str(obj, "schema_version", source, "$"),
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -34,7 +34,9 @@ __all__ = [
     "SourceItem",
     "ZipLimits",
     "iter_osv_documents",
+    "parse_json_documents",
     "parse_osv_documents",
+    "read_file",
     "read_osv",
 ]
 
@@ -114,7 +116,7 @@ def iter_osv_documents(
     if head in _ZIP_MAGIC:
         yield from _iter_zip(path, shown, limits)
         return
-    data = _read_file(path, shown, limits.max_entry_size)
+    data = read_file(path, shown, limits.max_entry_size)
     first = data.lstrip()[:1]
     if first == b"[":
         yield from _iter_array(data, shown)
@@ -128,7 +130,9 @@ def iter_osv_documents(
         )
 
 
-def _read_file(path: Path, shown: str, limit: int) -> bytes:
+def read_file(path: Path, shown: str, limit: int) -> bytes:
+    """Return the bytes of the file at ``path`` (named ``shown`` in errors); raise AdvisoryError
+    when it cannot be read or holds more than ``limit`` bytes (only ``limit + 1`` are read)."""
     try:
         with path.open("rb") as f:
             data = f.read(limit + 1)
@@ -157,7 +161,7 @@ def _iter_directory(root: Path, shown: str, limits: ZipLimits) -> Iterator[Sourc
                 continue
             full = Path(dirpath, filename)
             location = f"{shown.rstrip('/')}/{full.relative_to(root).as_posix()}"
-            yield RawDocument(location, _read_file(full, location, limits.max_entry_size))
+            yield RawDocument(location, read_file(full, location, limits.max_entry_size))
 
 
 def _iter_zip(path: Path, shown: str, limits: ZipLimits) -> Iterator[SourceItem]:
@@ -259,13 +263,14 @@ def _read_entry(
     return data
 
 
-def parse_osv_documents(documents: Iterable[SourceItem]) -> Iterator[Advisory | RecordProblem]:
-    """Yield the Advisory of each document, or a RecordProblem saying why it could not be read.
-
-    A document that is not JSON, or not a valid OSV record, yields a RecordProblem naming its
-    location and (for structural errors) the JSON path; parsing goes on with the next one.
-    RecordProblems coming in (ignored or unreadable zip entries) are passed through in order.
-    """
+def parse_json_documents(
+    documents: Iterable[SourceItem], parse: Callable[..., Advisory]
+) -> Iterator[Advisory | RecordProblem]:
+    """Yield ``parse(obj, source=location)`` of each JSON document, or a RecordProblem saying why
+    it could not be read: not JSON, or (an AdvisoryError of ``parse``) not a valid record, with
+    the JSON path. Parsing goes on with the next document; RecordProblems coming in (ignored or
+    unreadable zip entries) are passed through in order. Every JSON codec reads bulk sources
+    through this."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     for doc in documents:
@@ -279,10 +284,16 @@ def parse_osv_documents(documents: Iterable[SourceItem]) -> Iterator[Advisory | 
             yield RecordProblem(doc.location, f"not valid JSON: {e}")
             continue
         try:
-            yield parse_osv(obj, source=doc.location)
+            yield parse(obj, source=doc.location)
         except AdvisoryError as e:
             where = f"{e.location}: " if e.location else ""
             yield RecordProblem(doc.location, f"{where}{e.message}")
+
+
+def parse_osv_documents(documents: Iterable[SourceItem]) -> Iterator[Advisory | RecordProblem]:
+    """Yield the Advisory of each OSV document, or a RecordProblem saying why it could not be
+    read (:func:`parse_json_documents`)."""
+    return parse_json_documents(documents, parse_osv)
 
 
 def read_osv(

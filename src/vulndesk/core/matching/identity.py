@@ -38,29 +38,66 @@ evaluated:
   source package as a second key (with its own version when given).
 - ``epoch`` qualifier: ``pkg:rpm/.../bash@5.1.8-6.el9?epoch=1`` is version ``1:5.1.8-6.el9``.
 
+**Products** (firmware, appliances, ICS devices: anything named by CPE or by vendor and product
+rather than by package URL). :func:`advisory_lookup_keys` files a record's NVD configurations and
+:class:`~vulndesk.core.advisories.model.ProductStatement` entries under four more key kinds, and
+:func:`component_query` looks a component up under the same ones:
+
+- ``("cpe", "<vendor>:<product>")``: the vendor and product of a CPE, WFN-unquoted, lower-cased
+  (``cpe:2.3:o:mitsubishielectric:melsec_iq-r_firmware:...`` ->
+  ``mitsubishielectric:melsec_iq-r_firmware``). Only a *vulnerable* NVD criterion is filed (a
+  ``vulnerable: false`` one is a platform condition, never a finding). A CPE whose vendor or
+  product is ANY, NA or a pattern (``foo*``) gives no key: a pattern cannot be looked up exactly,
+  and :mod:`.cpe_match` matches vendor and product only as EQUAL or a wildcard SUPERSET of a named
+  component's, so such a criterion is evaluated only when another key of its record brings the
+  record in. NVD writes vendor and product out in practice.
+- ``("product", "<vendor>:<name>")``: :func:`~.products.normalize_vendor` and
+  :func:`~.products.normalize_name` of a statement's vendor and product; for a component, of its
+  supplier (and group) with its name, and of each CPE's vendor and product.
+- ``("model", "<name>")``: :func:`~.products.normalize_name` of a statement's model numbers and
+  SKUs; for a component, of its name.
+- ``("hash", "<algorithm>:<hex>")``: :func:`~.products.normalize_hash` of a hash.
+
+A statement's purls are filed under the key a component with that purl is looked up under.
+Names longer than 500 characters (the server's index column) are cut at 500 on both sides, so
+the keys still meet; the evaluators decide.
+
+A component with a usable purl is looked up by its purl keys, then its hash keys, and never by
+CPE or name: CPE and name matching of language packages is how Dependency-Track #3063 found ~200
+unrelated CVEs for a Go SQL driver. A component without a usable purl is looked up by CPE,
+supplier and name, model and hashes when it has a CPE naming vendor and product, a supplier (or
+group) or a hash; a name alone is never enough.
+
 Everything else (no purl, no version, an unknown type or vendor, a version that is not valid in
-the ecosystem's ordering) is :class:`NotEvaluated` with the reason.
+the ecosystem's ordering, and none of those product identifiers) is :class:`NotEvaluated` with the
+reason.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from packageurl import PackageURL
 
-from vulndesk.core.advisories.model import Affected
+from vulndesk.core.advisories.model import Advisory, Affected, ProductStatement
 from vulndesk.core.advisories.osv import lookup_name
-from vulndesk.core.errors import InvalidVersion, VulndeskError
+from vulndesk.core.errors import IdentifierError, InvalidVersion, VulndeskError
+from vulndesk.core.ids.cpe import parse_cpe, wfn_unquote
+from vulndesk.core.matching.cpe_match import vendor_product_problem
 from vulndesk.core.matching.evaluation import SchemeResolver, unsupported_reason
+from vulndesk.core.matching.products import normalize_hash, normalize_name, normalize_vendor
 from vulndesk.core.sbom.model import Component
 
 __all__ = [
+    "MAX_KEY_NAME",
     "Candidate",
     "ComponentQuery",
     "LookupKey",
     "NotEvaluated",
+    "advisory_lookup_keys",
     "affected_lookup_key",
     "component_query",
     "index_ecosystem",
@@ -204,17 +241,203 @@ def affected_lookup_key(affected: Affected) -> LookupKey:
     return LookupKey(index_ecosystem(affected.ecosystem), affected.lookup_name)
 
 
+# --- products: CPE, vendor/product names, model numbers, hashes (module docstring) -------------
+
+MAX_KEY_NAME: Final = 500
+# key ecosystems of the product kinds; no OSV ecosystem is spelt like these
+CPE_KEY: Final = "cpe"
+PRODUCT_KEY: Final = "product"
+MODEL_KEY: Final = "model"
+HASH_KEY: Final = "hash"
+# normalised names that name nothing (products.py never matches them either)
+_NOT_A_NAME: Final = frozenset({"", "na", "unknown", "unspecified", "none"})
+
+
+def _key(ecosystem: str, name: str) -> LookupKey:
+    return LookupKey(ecosystem, name[:MAX_KEY_NAME])
+
+
+# a CPE 2.3 formatted string whose fields need no unquoting: vendor and product plain names
+_PLAIN_CPE = re.compile(
+    r"cpe:2\.3:[aoh*\-]:([a-z0-9][a-z0-9._\-]*):([a-z0-9][a-z0-9._\-]*)(?::[a-z0-9._\-*]+){8}",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cpe_vendor_product(text: str) -> tuple[str, str] | None:
+    """Return the unquoted vendor and product of a CPE naming both exactly, else None.
+
+    Most CPEs are plain (no quoting, no wildcard in vendor or product): those are read with one
+    regular expression; the rest go through the full parser. Cached: NVD repeats one criterion
+    string across many records. Parsing every criterion was 45% of an NVD import's time.
+    """
+    plain = _PLAIN_CPE.fullmatch(text)
+    if plain is not None:
+        return plain.group(1), plain.group(2)
+    return _cpe_vendor_product_parsed(text)
+
+
+def _cpe_vendor_product_parsed(text: str) -> tuple[str, str] | None:
+    """Return what :func:`_cpe_vendor_product` does, by parsing ``text`` in full."""
+    try:
+        cpe = parse_cpe(text)
+    except IdentifierError:
+        return None
+    if vendor_product_problem(cpe) is not None:
+        return None  # ANY, NA or a pattern: nothing exact to file it under
+    return wfn_unquote(cpe.vendor), wfn_unquote(cpe.product)
+
+
+def _cpe_key(text: str) -> LookupKey | None:
+    named = _cpe_vendor_product(text)
+    if named is None:
+        return None
+    return _key(CPE_KEY, f"{named[0].lower()}:{named[1].lower()}")
+
+
+def _product_key(vendor: str, product: str) -> LookupKey | None:
+    vendor_key, product_key = normalize_vendor(vendor), normalize_name(product)
+    if vendor_key in _NOT_A_NAME or product_key in _NOT_A_NAME:
+        return None
+    return _key(PRODUCT_KEY, f"{vendor_key}:{product_key}")
+
+
+def _model_key(model: str) -> LookupKey | None:
+    name = normalize_name(model)
+    return None if name in _NOT_A_NAME else _key(MODEL_KEY, name)
+
+
+def _hash_key(text: str) -> LookupKey | None:
+    normalised = normalize_hash(text)
+    algorithm, _, value = normalised.partition(":")
+    return _key(HASH_KEY, normalised) if algorithm and value else None
+
+
+def _purl_keys(text: str) -> tuple[LookupKey, ...]:
+    """Return the keys a component with purl ``text`` is looked up under (none if unusable)."""
+    try:
+        purl = PackageURL.from_string(text)
+    except ValueError:
+        return ()
+    version = purl.version or ""
+    qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+    if purl.type in _LANGUAGE_TYPES:
+        found = _language_candidates(purl, version)
+    elif purl.type in ("rpm", "deb", "apk"):
+        found = _distro_candidates(purl, version, qualifiers)
+    else:
+        return ()
+    return () if isinstance(found, str) else tuple(c.key for c in found[0])
+
+
+def _statement_keys(statement: ProductStatement) -> list[LookupKey | None]:
+    keys: list[LookupKey | None] = [_cpe_key(c) for c in statement.cpes]
+    keys.append(_product_key(statement.vendor, statement.product))
+    keys.extend(_model_key(m) for m in (*statement.model_numbers, *statement.skus))
+    keys.extend(_hash_key(h) for h in statement.hashes)
+    for purl in statement.purls:
+        keys.extend(_purl_keys(purl))
+    return keys
+
+
+def advisory_lookup_keys(advisory: Advisory) -> tuple[LookupKey, ...]:
+    """Return the distinct keys ``advisory`` is filed under, in the order first met.
+
+    The key of each OSV ``affected[]`` entry (:func:`affected_lookup_key`), then ``cpe`` keys of
+    the vulnerable criteria of its NVD configurations, then the keys of each product statement:
+    its CPEs, vendor and product, model numbers and SKUs, hashes and purls (module docstring).
+    """
+    keys: dict[LookupKey, None] = {affected_lookup_key(a): None for a in advisory.affected}
+    if not advisory.cpe_configurations and not advisory.products:
+        return tuple(keys)
+    found: list[LookupKey | None] = [
+        _cpe_key(criterion.criteria)
+        for configuration in advisory.cpe_configurations
+        for node in configuration.nodes
+        for criterion in node.cpe_match
+        if criterion.vulnerable
+    ]
+    for statement in advisory.products:
+        found.extend(_statement_keys(statement))
+    keys.update((key, None) for key in found if key is not None)
+    return tuple(keys)
+
+
+def _product_candidates(component: Component) -> tuple[Candidate, ...]:
+    """Return the product keys of a component without a usable purl (module docstring).
+
+    Empty when it has no CPE naming vendor and product, no supplier or group, and no hash: a
+    name alone is never looked up.
+    """
+    found: list[LookupKey | None] = []
+    for text in component.cpes:
+        named = _cpe_vendor_product(text)
+        if named is not None:
+            found.append(_key(CPE_KEY, f"{named[0].lower()}:{named[1].lower()}"))
+            found.append(_product_key(*named))
+    for vendor in (component.supplier, component.group):
+        if vendor:
+            found.append(_product_key(vendor, component.name))
+    hashes = [_hash_key(f"{h.alg}:{h.value}") for h in component.hashes]
+    if not any(key is not None for key in (*found, *hashes)):
+        return ()
+    found.append(_model_key(component.name))
+    found.extend(hashes)
+    keys = dict.fromkeys(key for key in found if key is not None)
+    version = component.version or ""
+    return tuple(Candidate(key, version) for key in keys)
+
+
+def _hash_candidates(component: Component, version: str) -> tuple[Candidate, ...]:
+    keys = dict.fromkeys(_hash_key(f"{h.alg}:{h.value}") for h in component.hashes)
+    return tuple(Candidate(key, version) for key in keys if key is not None)
+
+
 def component_query(component: Component, schemes: SchemeResolver) -> ComponentQuery | NotEvaluated:
     """Return how to look ``component`` up, or why it cannot be evaluated.
 
-    The version must be valid in the ecosystem's ordering (``schemes``), since every range is
-    compared with it; the reason says which ordering refused it.
+    A usable purl gives its keys (the version must be valid in the ecosystem's ordering,
+    ``schemes``, since every range is compared with it; the reason says which ordering refused
+    it), followed by the component's hash keys. Without a usable purl, the product keys of the
+    module docstring; with neither, the purl's problem is the reason.
     """
+    query = _purl_query(component, schemes)
+    if isinstance(query, ComponentQuery):
+        version = query.candidates[0].version if query.candidates else ""
+        hashes = _hash_candidates(component, version)
+        return ComponentQuery(component, query.candidates + hashes) if hashes else query
+    if _package_purl(component.purl):
+        return query  # a package: CPE and name matching are how #3063 happens (module docstring)
+    products = _product_candidates(component)
+    if products:
+        return ComponentQuery(component, products)
+    if component.purl is None and component.cpes:
+        shown = ", ".join(component.cpes[:3])
+        return NotEvaluated(
+            component,
+            f"no package URL: its CPEs ({shown}) do not name both vendor and product without"
+            " wildcards, and it has no supplier or hash to match by",
+        )
+    return query
+
+
+def _package_purl(text: str | None) -> bool:
+    """Return whether ``text`` is a purl of a type with an OSV ecosystem (a package)."""
+    if text is None:
+        return False
+    try:
+        purl_type = PackageURL.from_string(text).type
+    except ValueError:
+        return False
+    return purl_type in _LANGUAGE_TYPES or purl_type in _FAMILY_TYPE.values()
+
+
+def _purl_query(component: Component, schemes: SchemeResolver) -> ComponentQuery | NotEvaluated:
+    """Return the purl keys of ``component``, or why its purl cannot be used."""
     if component.purl is None:
         why = f" ({component.purl_error})" if component.purl_error else ""
-        if component.cpes:
-            has = "identified only by CPE, which OSV data does not use"
-        elif component.swid:
+        if component.swid:
             has = "identified only by a SWID tag, which OSV data does not use"
         else:
             has = "identified only by name and version, which is not matched (never guessed)"

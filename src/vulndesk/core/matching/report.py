@@ -13,7 +13,8 @@ Shape (keys exactly as below; lists in the report's deterministic order)::
                            "severity": {"rating": str, "score": float|null, "vector": str|null,
                                         "type": str, "source": str} | null},
          "affected_range": str,
-         "fixed_versions": [str]}
+         "fixed_versions": [str],
+         "confidence": "high"|"medium"|"low"}      # only with confidence=True, see below
       ],
       "not_evaluated": [{"component": {...}, "reason": str}],
       "undetermined": [{"component": {...}, "vulnerability": {"id": str, "advisories": [str]},
@@ -26,6 +27,13 @@ Shape (keys exactly as below; lists in the report's deterministic order)::
 distinct alias groups among the findings. ``undetermined`` lists vulnerabilities that could not be
 decided for an evaluated component (a range that could not be evaluated and nothing else matched):
 not findings, but not silently dropped either.
+
+``confidence`` says how sure the identification of the component is (``high``: purl or OSV,
+hash; ``medium``: CPE; ``low``: vendor and product names, or an unverified platform; see
+:mod:`.engine`). It is written when the caller asks for it (``confidence=True``; ``vulndesk
+scan`` does): the key was added after this contract was first published, and the default keeps
+the published shape byte for byte (tests/fixtures/osv/match-report.golden.json) for readers that
+compare it.
 """
 
 from __future__ import annotations
@@ -62,9 +70,9 @@ def severity_to_json(rating: SeverityRating | None) -> dict[str, Any] | None:
     }
 
 
-def finding_to_json(finding: Finding) -> dict[str, Any]:
-    """Return one entry of the report's ``findings`` list."""
-    return {
+def finding_to_json(finding: Finding, *, confidence: bool = False) -> dict[str, Any]:
+    """Return one entry of the report's ``findings`` list (with ``confidence`` when asked)."""
+    entry = {
         "component": component_to_json(finding.component),
         "vulnerability": {
             "id": finding.vulnerability_id,
@@ -75,10 +83,14 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "affected_range": finding.affected_range,
         "fixed_versions": list(finding.fixed_versions),
     }
+    if confidence:
+        entry["confidence"] = finding.confidence
+    return entry
 
 
-def report_to_json(report: MatchReport) -> dict[str, Any]:
-    """Return the JSON object of ``report`` (see the module docstring for the exact shape)."""
+def report_to_json(report: MatchReport, *, confidence: bool = False) -> dict[str, Any]:
+    """Return the JSON object of ``report`` (see the module docstring for the exact shape);
+    ``confidence`` adds each finding's confidence."""
     by_severity: dict[str, int] = {rating: 0 for rating in reversed(RATINGS)}
     by_severity["UNKNOWN"] = 0
     for finding in report.findings:
@@ -92,7 +104,7 @@ def report_to_json(report: MatchReport) -> dict[str, Any]:
             "by_severity": by_severity,
             "vulnerabilities": len({f.vulnerability_id for f in report.findings}),
         },
-        "findings": [finding_to_json(f) for f in report.findings],
+        "findings": [finding_to_json(f, confidence=confidence) for f in report.findings],
         "not_evaluated": [
             {"component": component_to_json(n.component), "reason": n.reason}
             for n in report.not_evaluated

@@ -1,0 +1,1 @@
+"""Online sources of advisories: synchronising with the servers that publish them."""
