@@ -15,6 +15,7 @@ whole-process with <= 150 MB peak RSS.
     bench/run                  # SQLite (the default database)
     bench/run --postgres       # the same on PostgreSQL at 127.0.0.1:5432
     bench/run --portfolio ...  # issue #3 at portfolio scale on PostgreSQL (bench/portfolio.py)
+    bench/run --feeds          # issue #4: NVD import, 25,000 and 250,000 records (feeds_import.py)
 """
 
 from __future__ import annotations
@@ -145,6 +146,11 @@ def median(values: list[float]) -> float:
 
 
 def main() -> int:
+    if "--feeds" in sys.argv[1:]:
+        # issue #4: a 250,000-record NVD import on PostgreSQL (bench/feeds_import.py --help)
+        import feeds_import
+
+        return feeds_import.main([a for a in sys.argv[1:] if a != "--feeds"])
     if "--portfolio" in sys.argv[1:]:
         # its own options (--releases, --duration...): see bench/portfolio.py --help
         import portfolio

@@ -184,3 +184,24 @@ def test_table_says_whether_a_vulnerable_component_is_direct_or_transitive(loade
 
     assert relation("pyyaml 5.3.1") == "(direct)"  # the shop depends on it itself
     assert relation("urllib3 1.26.12") == "(transitive)"  # through requests
+
+
+def test_an_ics_sbom_finds_csaf_and_nvd_advisories_with_confidence(cli) -> None:  # type: ignore[no-untyped-def]
+    """The issue's ICS journey on the command line: import CISA's real CSAF provider folder and
+    an NVD-format file, scan a CPE-identified SBOM of ICS products."""
+    cisa = shared_data("csaf/cisa-ot")
+    nvd = ROOT / "tests/fixtures/feeds/ics/nvd-ics.json"
+    result = cli("feeds", "import", cisa, nvd)
+    assert result.returncode == 0, result.stderr
+    scan = cli("scan", ROOT / "tests/fixtures/sbom/ics-products.cdx.json", "--format", "json")
+    assert scan.returncode == 0, scan.stderr
+    findings = {f["vulnerability"]["id"]: f for f in json.loads(scan.stdout)["findings"]}
+    sicam = findings["CVE-2022-27480"]  # named by both CISA's CSAF and the NVD record: one finding
+    assert set(sicam["vulnerability"]["aliases"]) == {
+        "CVE-2022-27480",
+        "ICSA-22-104-10:CVE-2022-27480",
+    }
+    assert sicam["confidence"] == "medium"  # a CPE match
+    assert findings["CVE-2022-24310"]["confidence"] == "low"  # vendor and product names only
+    table = cli("scan", ROOT / "tests/fixtures/sbom/ics-products.cdx.json")
+    assert "(medium confidence)" in table.stdout and "(low confidence)" in table.stdout

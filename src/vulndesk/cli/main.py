@@ -35,15 +35,105 @@ def build_parser() -> argparse.ArgumentParser:
     )
     feeds_import = feeds.add_parser(
         "import",
-        help="import OSV records from JSON files, directories or bulk-export zips",
-        description="Import OSV records. A zip or directory with a bad record imports the rest "
-        "and reports what it skipped; a bad single file stores nothing.",
+        help="import feed files: OSV, NVD, CVE 5, CSAF, JVN, EUVD, KEV or EPSS",
+        description="Import vulnerability records from files, directories or archives. The "
+        "format is told from the content unless --format names it. A zip or directory with a "
+        "bad record imports the rest and reports what it skipped; a bad single file stores "
+        "nothing.",
     )
     feeds_import.add_argument("paths", nargs="+", metavar="PATH")
+    feeds_import.add_argument(
+        "--format",
+        choices=["osv", "nvd", "cve5", "csaf", "jvn", "euvd", "kev", "epss"],
+        help="the format of every PATH (default: told from each file's content)",
+    )
     feeds_import.add_argument(
         "--strict", action="store_true", help="store nothing when any record is refused"
     )
     feeds_import.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+
+    feeds_sync = feeds.add_parser(
+        "sync",
+        help="fetch what is new from feed sources online",
+        description="Sync sources from where the last sync stopped, within each source's "
+        "published rate limit. Ctrl-C stops after the batch at hand, its progress saved. Sources: "
+        "nvd, cvelist, kev, epss, euvd, jvn, osv-<Ecosystem>, csaf:<provider>.",
+    )
+    feeds_sync.add_argument("sources", nargs="*", metavar="SOURCE")
+    feeds_sync.add_argument("--all", action="store_true", help="every enabled source")
+    feeds_sync.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="fetch from this mirror instead (scheme, host and port replaced; paths kept)",
+    )
+    feeds_sync.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        metavar="N",
+        help="sources synced at once (default: up to 4 on PostgreSQL, 1 on SQLite)",
+    )
+    feeds_sync.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    feeds_status = feeds.add_parser(
+        "status", help="every source's freshness, record counts and last error"
+    )
+    feeds_status.add_argument("--format", "-f", choices=["table", "json"], default="table")
+
+    feeds_enable = feeds.add_parser(
+        "enable",
+        help="let the background worker sync a source on its schedule",
+        description="Enable a source (all are disabled at first: nothing goes online until "
+        "you say so). Options set the source's settings.",
+    )
+    feeds_enable.add_argument("source", metavar="SOURCE")
+    feeds_enable.add_argument(
+        "--url", help="the source's URL (a CSAF provider's provider-metadata.json, a mirror)"
+    )
+    feeds_enable.add_argument(
+        "--trusted-key",
+        action="append",
+        metavar="FILE",
+        help="CSAF: an OpenPGP public key file whose signatures are trusted (repeatable)",
+    )
+    feeds_enable.add_argument(
+        "--signature-policy", choices=["require", "verify-if-present", "skip"], help="CSAF"
+    )
+    feeds_enable.add_argument(
+        "--api-key-env",
+        metavar="NAME",
+        help="NVD: the environment variable holding the API key (default VULNDESK_NVD_API_KEY)",
+    )
+    feeds_enable.add_argument(
+        "--interval", type=_positive_int, metavar="MINUTES", help="time between scheduled syncs"
+    )
+    feeds_disable = feeds.add_parser("disable", help="stop syncing a source on a schedule")
+    feeds_disable.add_argument("source", metavar="SOURCE")
+
+    export_bundle = feeds.add_parser(
+        "export-bundle",
+        help="write every stored feed record to one bundle for an air-gapped network",
+        description="Write a tar with every stored advisory (per format, as JSON lines), the "
+        "KEV catalogue and the EPSS scores, and a manifest of their SHA-256 hashes.",
+    )
+    export_bundle.add_argument("file", metavar="FILE")
+    export_bundle.add_argument(
+        "--sign-key", metavar="KEYID", help="sign the manifest with this gpg key (detached)"
+    )
+    import_bundle = feeds.add_parser(
+        "import-bundle",
+        help="check a bundle's hashes (and signature) and merge it into the store",
+        description="Refuses the whole bundle, storing nothing, when any check fails. Newer "
+        "records replace stored ones.",
+    )
+    import_bundle.add_argument("file", metavar="FILE")
+    import_bundle.add_argument(
+        "--trusted-key",
+        action="append",
+        metavar="FILE",
+        help="an OpenPGP public key file the manifest's signature must verify against "
+        "(repeatable; default: the files VULNDESK_BUNDLE_TRUSTED_KEYS names)",
+    )
 
     scan = commands.add_parser("scan", help="match an SBOM against the stored advisories")
     scan.add_argument("sbom", metavar="SBOM", help="CycloneDX or SPDX file (format from content)")
@@ -75,9 +165,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=_positive_int,
+        default=None,
+        metavar="N",
+        help="web server processes (default: twice the CPUs plus one, at most 9)",
+    )
+    serve.add_argument(
+        "--threads",
+        type=_positive_int,
         default=2,
         metavar="N",
-        help="web server processes, 4 threads each (default: %(default)s)",
+        help="request threads per web server process (default: %(default)s)",
     )
     serve.add_argument(
         "--no-worker",

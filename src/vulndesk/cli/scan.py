@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
 
     from vulndesk.core.matching.report import report_to_json
 
-    document = report_to_json(report)
+    document = report_to_json(report, confidence=True)
     if args.format == "json":
         import orjson
 
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         from vulndesk.cli.table import render_report
 
         text = render_report(
-            document,
+            _with_confidence_shown(document),
             source=args.sbom,
             warnings=sbom.warnings,
             direct=sbom.direct_refs(),
@@ -53,6 +53,23 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_GATE
     return EXIT_OK
+
+
+def _with_confidence_shown(document: dict[str, Any]) -> dict[str, Any]:
+    """Return the report with each finding's confidence below its affected range, unless high.
+
+    Most findings (purl/OSV matches) are ``high``; only a CPE (``medium``) or vendor/product name
+    (``low``) match says so, on its own line of the "affected" cell, the way the component cell
+    says "(direct)". The JSON report keeps ``affected_range`` and ``confidence`` apart.
+    """
+    findings = []
+    for finding in document["findings"]:
+        confidence = finding.get("confidence", "high")
+        if confidence != "high":
+            shown = f"{finding['affected_range']}\n({confidence} confidence)".lstrip("\n")
+            finding = {**finding, "affected_range": shown}
+        findings.append(finding)
+    return {**document, "findings": findings}
 
 
 def _scan(sbom: Any) -> MatchReport:

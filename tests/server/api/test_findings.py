@@ -181,9 +181,17 @@ def test_a_page_is_a_fixed_number_of_queries(
         victor.get("/api/v1/findings?limit=2")
     with CaptureQueriesContext(connection) as large:
         victor.get("/api/v1/findings?limit=30")
-    # the token and its user, the visible products (grants, then how many products exist),
-    # then the page
-    assert len(small.captured_queries) == len(large.captured_queries) == 4
+    # the token and its user, how many products he is granted and how many exist, the page
+    assert len(small.captured_queries) == len(large.captured_queries) == 3
+    # a release's page: who sees what is read once for the check of the release and the list
+    with CaptureQueriesContext(connection) as scoped:
+        victor.get(f"/api/v1/findings?limit=30&release_id={world.release.pk}")
+    assert len(scoped.captured_queries) == 4
+    # once some product is hidden from him, the ids he may see are read too
+    product_create(name="hidden", acting_user=world.alice, team=world.others)
+    with CaptureQueriesContext(connection) as partial:
+        victor.get("/api/v1/findings?limit=30")
+    assert len(partial.captured_queries) == 4
 
 
 def test_one_finding(as_user: Clients, world: Any, findings: dict[str, Finding]) -> None:

@@ -96,3 +96,34 @@ def test_a_product_cannot_be_its_own_ancestor() -> None:
         product_update(product=system, acting_user=root, parent=part)
     with pytest.raises(InputError):
         product_update(product=system, acting_user=root, parent=system)
+
+
+def test_visible_product_ids_counts_distinct_products_across_teams() -> None:
+    from vulndesk.server.accounts.permissions import visible_product_ids
+
+    alice, bob, carol = user("alice"), user("bob"), user("carol")
+    root = user("root", is_superuser=True)
+    org = organisation_default()
+    owners = team_create(organisation=org, name="owners", members=[alice])
+    first = product_create(name="First", acting_user=alice, team=owners)
+    second = product_create(name="Second", acting_user=alice, team=owners)
+    third = product_create(name="Third", acting_user=alice, team=owners)
+    # bob holds two grants on the same product through two teams: still one product of three
+    for name in ("red", "blue"):
+        team = team_create(organisation=org, name=name, members=[bob])
+        product_grant(product=first, team=team, role=Role.VIEWER, acting_user=alice)
+
+    assert visible_product_ids(alice) is None  # every product
+    assert visible_product_ids(root) is None
+    assert visible_product_ids(bob) == [first.pk]
+    assert visible_product_ids(carol) == []
+    blue = org.teams.get(name="blue")
+    for product in (second, third):
+        product_grant(product=product, team=blue, role=Role.VIEWER, acting_user=alice)
+    assert visible_product_ids(bob) is None
+    # a new product nobody granted him: bob no longer sees everything, and takes effect at once
+    fourth = product_create(name="Fourth", acting_user=alice, team=owners)
+    assert visible_product_ids(bob) == sorted([first.pk, second.pk, third.pk])
+    assert fourth.pk not in visible_product_ids(bob)  # type: ignore[operator]
+    bob.is_active = False
+    assert visible_product_ids(bob) == []

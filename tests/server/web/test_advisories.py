@@ -212,3 +212,13 @@ def test_a_record_without_summary_is_listed_with_its_details_first_line(
 ) -> None:
     page = text(user_client.get("/advisories/", {"q": "PYSEC-2023-74"}).content)
     assert "PYSEC-2023-74 CVE-2023-32681, GHSA-j8r2-6x86-q33q Requests is a HTTP library." in page
+
+
+def test_a_rejected_record_is_shown_as_such(user_client: Client, tmp_path: Path) -> None:
+    fixtures = Path(__file__).parents[2] / "fixtures" / "feeds"
+    feeds_import(paths=[fixtures / "nvd/page.json"], format="nvd")
+    page = text(user_client.get("/advisories/nvd:CVE-2024-0002").content)
+    assert "rejected" in page and "rejected by its source" in page
+    assert "Rejected" not in text(user_client.get("/advisories/nvd:CVE-2024-0001").content)
+    listing = user_client.get("/advisories/?q=CVE-2024-000").content.decode()
+    assert listing.count(">rejected</span>") == 1

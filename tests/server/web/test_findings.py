@@ -190,3 +190,19 @@ def test_the_finding_page(user_client: Client, portfolio: Portfolio) -> None:
     assert 'href="/advisories/GHSA-j8r2-6x86-q33q"' in page.content.decode()
     assert "direct" in content and "open" in content
     assert user_client.get("/findings/999999/").status_code == 404
+
+
+def test_a_match_that_is_not_by_package_url_says_how_sure_it_is(
+    user_client: Client, portfolio: Portfolio
+) -> None:
+    from vulndesk.server.findings.models import Finding
+
+    Finding.objects.filter(vulnerability_id="CVE-2024-22195").update(confidence="low")
+    page = text(user_client.get("/findings/").content)
+    assert page.count("confidence") == 1 and "low confidence" in page
+    finding = Finding.objects.get(vulnerability_id="CVE-2024-22195")
+    detail = text(user_client.get(f"/findings/{finding.pk}/").content)
+    assert "Match confidence" in detail and "check that this is the same product" in detail
+    user_client.post("/account/language/", {"language": "ja"})
+    japanese = text(user_client.get(f"/findings/{finding.pk}/", HTTP_ACCEPT_LANGUAGE="ja").content)
+    assert "一致の確からしさ" in japanese

@@ -69,8 +69,9 @@ def read_po(path: Path) -> dict[Entry, PoEntry]:
     return entries
 
 
-# other modules whose messages the pages show (the login form's lockout message)
-MESSAGES_SHOWN = ["accounts/lockout.py"]
+# other modules whose messages users read: the login form's lockout message, the e-mail that
+# announces new findings (sent in the subscriber's language)
+MESSAGES_SHOWN = ["accounts/lockout.py", "notifications/services.py"]
 
 
 def extract_catalogue(work: Path) -> Path:

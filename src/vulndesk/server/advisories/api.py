@@ -32,6 +32,8 @@ class AdvisoryOut(AdvisoryListOut):
 
     source: str
     format: str
+    record_id: str = Field(description="the id as its source published it")
+    rejected: bool = Field(description="rejected by its source (CVE REJECTED, NVD Rejected)")
     published: datetime | None
     imported_at: datetime
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from vulndesk.core.advisories.model import Advisory as AdvisoryRecord
 from vulndesk.core.advisories.osv import parse_osv
+from vulndesk.core.advisories.stored import advisory_from_stored
 from vulndesk.core.errors import AdvisoryError
 from vulndesk.core.ids.aliases import AliasGroups, id_sort_key
 from vulndesk.server.advisories.candidates import fetch_candidates
@@ -19,8 +20,12 @@ from vulndesk.server.rawdb import RawDatabase
 
 
 def advisory_get(*, advisory_id: str) -> Advisory | None:
-    """Return the stored advisory with this id, or None."""
-    return Advisory.objects.filter(id=advisory_id).first()
+    """Return the stored advisory with this storage key (``nvd:CVE-2024-1``, or an OSV id), else
+    a record published under this id (OSV first, then by format), or None."""
+    found = Advisory.objects.filter(id=advisory_id).first()
+    if found is None:
+        found = Advisory.objects.filter(record_id=advisory_id).order_by("format", "id").first()
+    return found
 
 
 def django_raw_database() -> RawDatabase:
@@ -144,7 +149,10 @@ def advisory_detail(*, advisory_id: str) -> AdvisoryDetail | None:
     record: AdvisoryRecord | None = None
     problem: str | None = None
     try:
-        record = parse_osv(orjson.loads(advisory.raw), source=advisory.source)
+        if advisory.format == "osv":
+            record = parse_osv(orjson.loads(advisory.raw), source=advisory.source)
+        else:  # the codec's reading, as stored at import
+            record = advisory_from_stored(orjson.loads(advisory.match), source=advisory.source)
     except orjson.JSONDecodeError as exc:
         problem = f"the stored text is not valid JSON: {exc}"
     except AdvisoryError as exc:

@@ -1,9 +1,13 @@
-"""Writing advisories: importing feeds and keeping alias groups whole."""
+"""Writing advisories: importing feeds of every format and keeping alias groups whole.
+
+KEV and EPSS imports live in ``scores`` and are re-exported here, so every feed write is a
+service of this module.
+"""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,11 +16,44 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from vulndesk.core.advisories.model import Advisory as AdvisoryRecord
+from vulndesk.core.advisories.sources import RecordProblem as SourceProblem
+from vulndesk.core.errors import InputError
 from vulndesk.core.ids.aliases import AliasGroups
+from vulndesk.server.advisories.formats import (
+    ADVISORY_FORMATS,
+    FORMATS,
+    detect_format,
+    read_records,
+)
 from vulndesk.server.advisories.models import Advisory, AffectedPackage, FeedImport
-from vulndesk.server.advisories.reading import PreparedRecord, prepare_records
+from vulndesk.server.advisories.reading import (
+    PreparedRecord,
+    Refusal,
+    prepare_advisory,
+    prepare_osv,
+    prepare_records,
+)
+from vulndesk.server.advisories.scores import (
+    EpssImportOutcome,
+    KevImportOutcome,
+    epss_import,
+    kev_import,
+)
 from vulndesk.server.audit.services import audit_record
 from vulndesk.server.bulk import insert_rows
+
+__all__ = [
+    "EpssImportOutcome",
+    "ImportOutcome",
+    "KevImportOutcome",
+    "RecordProblem",
+    "detect_format",
+    "epss_import",
+    "feeds_import",
+    "kev_import",
+    "records_import",
+]
 
 # Records per write batch: bounds memory, and stays far below SQLite's 32,766 bound parameters.
 _BATCH = 2000
@@ -42,11 +79,17 @@ class ImportOutcome:
     problems: list[RecordProblem] = field(default_factory=list)
     notes: list[RecordProblem] = field(default_factory=list)  # entries passed over, not records
     # (ecosystem, lookup name) of every package a written record names or named before, and of
-    # the records whose alias group changed: what findings must be re-matched for
+    # the records whose alias group changed: what findings must be re-matched for.
+    # Only keys some component identity is filed under are kept (resolved batch by batch), so
+    # memory stays bounded on an NVD import naming millions of CPEs nobody uses.
     touched: set[tuple[str, str]] = field(default_factory=set)
+    _identities: set[int] = field(default_factory=set)
     # the component identities whose findings a queued re-match job will bring up to date
     rematch_identities: int = 0
     rematch_job_id: int | None = None
+    # KEV and EPSS files among the paths (feeds_import passes them to kev_import / epss_import)
+    kev: list[KevImportOutcome] = field(default_factory=list)
+    epss: list[EpssImportOutcome] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
@@ -57,64 +100,187 @@ class ImportOutcome:
 def feeds_import(
     *,
     paths: Sequence[Path],
+    format: str | None = None,
     acting_user: AbstractBaseUser | None = None,
     actor_label: str = "cli",
     progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
-    """Import OSV records from files, directories or bulk-export zips, and return what changed.
+    """Import the records of files, directories or archives of any feed format, and return what
+    changed.
+
+    ``format`` is one of ``formats.FORMATS`` (osv, nvd, cve5, csaf, jvn, euvd, kev, epss) for
+    every path, or None to tell each path's format from its content (``detect_format``; a path
+    it cannot tell is read as OSV, as before other formats existed, so the OSV reader's own
+    message explains a bad source). KEV and EPSS paths are passed to ``kev_import`` and
+    ``epss_import`` (their outcomes in ``kev``/``epss``), inside the same transaction.
 
     Idempotent: a stored record is replaced only when the incoming ``modified`` is newer. The whole
-    import is one transaction: an unreadable source (or a bad single-file record) raises
-    ``AdvisoryError`` and stores nothing; a bad record inside a zip or directory is reported in
-    ``problems`` and skipped while the rest imports. Records are read, checked and written in
-    batches, so memory stays bounded however large the source.
+    import is one transaction: an unreadable or truncated source (or a bad single-file record)
+    raises ``AdvisoryError`` and stores nothing; a bad record inside a bulk source (zip,
+    directory, NVD file, JVN or EUVD list) is reported in ``problems`` and skipped while the rest
+    imports. Records are read, checked and written in batches, so memory stays bounded however
+    large the source (an NVD file is streamed).
     """
-    started = timezone.now()
-    outcome = ImportOutcome(feed_import=FeedImport(started_at=started))
+    chosen = [(path, _format_of(path, format)) for path in paths]
+    for path, fmt in chosen:
+        if fmt not in FORMATS:
+            raise InputError(
+                f"unknown feed format {fmt!r} (expected one of {', '.join(FORMATS)})",
+                source=str(path),
+            )
+    advisory_paths = [(p, f) for p, f in chosen if f in ADVISORY_FORMATS]
     with transaction.atomic():
-        # Alias groups of this import's records give new rows their group key at once; the final
-        # regrouping over everything stored rewrites only the rows whose group differs.
-        groups = AliasGroups()
-        for batch in itertools.batched(_records(paths, outcome), _BATCH):
-            _write_batch(batch, outcome, groups, started)
-            if progress is not None:
-                progress(outcome.read)
-        regrouped = _regroup()
-        outcome.touched.update(_packages_of(regrouped))
+        kev = [
+            kev_import(path=p, acting_user=acting_user, actor_label=actor_label)
+            for p, f in chosen
+            if f == "kev"
+        ]
+        epss = [
+            epss_import(path=p, acting_user=acting_user, actor_label=actor_label)
+            for p, f in chosen
+            if f == "epss"
+        ]
+        if advisory_paths or not (kev or epss):
+            outcome = _import(
+                _path_records(advisory_paths),
+                format="+".join(dict.fromkeys(f for _, f in advisory_paths)) or "osv",
+                sources=[str(p) for p, _ in advisory_paths],
+                acting_user=acting_user,
+                actor_label=actor_label,
+                progress=progress,
+            )
+        else:
+            last = (epss or kev)[-1]
+            outcome = ImportOutcome(feed_import=last.feed_import)
+        outcome.kev, outcome.epss = kev, epss
+    return outcome
 
-        outcome.feed_import = FeedImport.objects.create(
-            started_at=started,
-            finished_at=timezone.now(),
-            sources=[str(p) for p in paths],
-            created=outcome.created,
-            updated=outcome.updated,
-            unchanged=outcome.unchanged,
-            skipped=outcome.skipped,
-            problems=[{"location": p.location, "message": p.message} for p in outcome.problems],
+
+def records_import(
+    *,
+    items: Iterable[tuple[AdvisoryRecord, str, str] | SourceProblem],
+    format: str,
+    sources: list[str],
+    acting_user: AbstractBaseUser | None = None,
+    actor_label: str = "sync",
+    progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """Import records already read by their codec (what the feed sync fetches), and return what
+    changed.
+
+    Each item is ``(advisory, raw text as received, location)``, or a RecordProblem for a record
+    that could not be read (reported in ``problems``, or in ``notes`` when ``ignored``).
+    ``format`` (osv, nvd, cve5, csaf, jvn, euvd) says how the records are stored; ``sources``
+    (URLs, files) is what the FeedImport row lists. The same guarantees as ``feeds_import``: one
+    transaction, newer ``modified`` replaces, batched writes, one re-match job.
+    """
+    if format not in ADVISORY_FORMATS:
+        raise InputError(
+            f"unknown advisory format {format!r} (expected one of {', '.join(ADVISORY_FORMATS)})"
         )
-        audit_record(
-            action="feeds.import",
-            object_type="feed_import",
-            object_id=str(outcome.feed_import.pk),
-            data={
-                "sources": outcome.feed_import.sources,
-                "created": outcome.created,
-                "updated": outcome.updated,
-                "unchanged": outcome.unchanged,
-                "skipped": outcome.skipped,
-            },
+
+    def prepared() -> Iterator[PreparedRecord | SourceProblem]:
+        for item in items:
+            if isinstance(item, SourceProblem):
+                yield item
+            elif format == "osv":
+                yield prepare_osv(*item)
+            else:
+                yield prepare_advisory(*item, format)
+
+    with transaction.atomic():
+        return _import(
+            prepared(),
+            format=format,
+            sources=list(sources),
             acting_user=acting_user,
             actor_label=actor_label,
+            progress=progress,
         )
-        _rematch_later(outcome, acting_user)
+
+
+def _format_of(path: Path, format: str | None) -> str:
+    if format is not None:
+        return format
+    try:
+        return detect_format(path)
+    except InputError:
+        return "osv"
+
+
+def _path_records(
+    paths: Sequence[tuple[Path, str]],
+) -> Iterator[PreparedRecord | Refusal | SourceProblem]:
+    for path, fmt in paths:
+        if fmt == "osv":
+            yield from prepare_records([path])
+            continue
+        for item in read_records(path, fmt):
+            if isinstance(item, SourceProblem):
+                yield item
+            else:
+                yield prepare_advisory(*item, fmt)
+
+
+def _import(
+    items: Iterable[PreparedRecord | Refusal | SourceProblem],
+    *,
+    format: str,
+    sources: list[str],
+    acting_user: AbstractBaseUser | None,
+    actor_label: str,
+    progress: Callable[[int], None] | None,
+) -> ImportOutcome:
+    """Write ``items`` (inside the caller's transaction) and record the import."""
+    started = timezone.now()
+    outcome = ImportOutcome(feed_import=FeedImport(started_at=started))
+    # Alias groups of this import's records give new rows their group key at once; the final
+    # regrouping over everything stored rewrites only the rows whose group differs.
+    groups = AliasGroups()
+    for batch in itertools.batched(_records(items, outcome), _BATCH):
+        _write_batch(batch, outcome, groups, started)
+        if progress is not None:
+            progress(outcome.read)
+    regrouped = _regroup()
+    _touch(outcome, _packages_of(regrouped))
+
+    outcome.feed_import = FeedImport.objects.create(
+        started_at=started,
+        finished_at=timezone.now(),
+        format=format,
+        sources=sources,
+        created=outcome.created,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
+        skipped=outcome.skipped,
+        problems=[{"location": p.location, "message": p.message} for p in outcome.problems],
+    )
+    audit_record(
+        action="feeds.import",
+        object_type="feed_import",
+        object_id=str(outcome.feed_import.pk),
+        data={
+            "format": format,
+            "sources": outcome.feed_import.sources,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+            "skipped": outcome.skipped,
+        },
+        acting_user=acting_user,
+        actor_label=actor_label,
+    )
+    _rematch_later(outcome, acting_user)
     outcome.read += outcome.skipped
     return outcome
 
 
-def _records(paths: Sequence[Path], outcome: ImportOutcome) -> Iterator[PreparedRecord]:
-    """Yield the checked records of ``paths``; note refused ones in ``outcome``."""
-    for item in prepare_records(paths):
-        if isinstance(item, PreparedRecord):
+def _records(
+    items: Iterable[PreparedRecord | Refusal | SourceProblem], outcome: ImportOutcome
+) -> Iterator[PreparedRecord]:
+    """Yield the checked records of ``items``; note refused ones in ``outcome``."""
+    for item in items:
+        if type(item) is PreparedRecord:
             yield item
         elif item.kind == "ignored":
             outcome.notes.append(RecordProblem(item.location, item.message))
@@ -128,54 +294,59 @@ def _write_batch(
     """Store the records of ``batch`` that are new or newer than the stored ones."""
     incoming: dict[str, PreparedRecord] = {}
     for item in batch:
-        previous = incoming.get(item.id)
-        # The same id twice (two zips, or a zip and a file): the newest wins.
+        previous = incoming.get(item.key)
+        # The same record twice (two zips, or a zip and a file): the newest wins.
         if previous is None or item.modified > previous.modified:
-            incoming[item.id] = item
+            incoming[item.key] = item
     outcome.read += len(batch)
     outcome.unchanged += len(batch) - len(incoming)  # older duplicates within the batch
-    ids = sorted(incoming)
-    stored = dict(Advisory.objects.filter(id__in=ids).values_list("id", "modified"))
-    fresh = [i for i in ids if i not in stored]
-    newer = [i for i in ids if i in stored and incoming[i].modified > stored[i]]
+    keys = sorted(incoming)
+    stored = dict(Advisory.objects.filter(id__in=keys).values_list("id", "modified"))
+    fresh = [k for k in keys if k not in stored]
+    newer = [k for k in keys if k in stored and incoming[k].modified > stored[k]]
     outcome.created += len(fresh)
     outcome.updated += len(newer)
-    outcome.unchanged += len(ids) - len(fresh) - len(newer)
+    outcome.unchanged += len(keys) - len(fresh) - len(newer)
 
+    # what records named before and name now: the identities filed under it are re-matched
+    pending = _packages_of(newer) if newer else set()
     if newer:
-        outcome.touched.update(_packages_of(newer))
         AffectedPackage.objects.filter(advisory_id__in=newer).delete()
         Advisory.objects.filter(id__in=newer).delete()
     writing = fresh + newer
-    for i in writing:
-        groups.add(i, incoming[i].aliases)
-        outcome.touched.update(incoming[i].packages)
+    for k in writing:
+        item = incoming[k]
+        groups.add(item.record_id, item.aliases)
+        pending.update(item.packages)
     insert_rows(
         Advisory,
         _ADVISORY_COLUMNS,
-        (_advisory_row(incoming[i], groups.group_of(i), now) for i in writing),
+        (_advisory_row(incoming[k], groups.group_of(incoming[k].record_id), now) for k in writing),
     )
     insert_rows(
         AffectedPackage,
         ("advisory_id", "ecosystem", "name"),
-        ((i, ecosystem, name) for i in writing for ecosystem, name in incoming[i].packages),
+        ((k, ecosystem, name) for k in writing for ecosystem, name in incoming[k].packages),
     )
+    _touch(outcome, pending)
 
 
 _ADVISORY_COLUMNS = (
-    "id", "format", "source", "modified", "published", "withdrawn", "summary", "aliases",
-    "group_key", "raw", "match", "imported_at",
+    "id", "record_id", "format", "source", "modified", "published", "withdrawn", "rejected",
+    "summary", "aliases", "group_key", "raw", "match", "imported_at",
 )  # fmt: skip
 
 
 def _advisory_row(item: PreparedRecord, group_key: str, now: datetime) -> tuple[object, ...]:
     return (
-        item.id,
-        "osv",
+        item.key,
+        item.record_id,
+        item.format,
         item.location,
         item.modified,
         item.published,
         item.withdrawn,
+        item.rejected,
         item.summary,
         list(item.aliases),
         group_key,
@@ -187,12 +358,11 @@ def _advisory_row(item: PreparedRecord, group_key: str, now: datetime) -> tuple[
 
 def _rematch_later(outcome: ImportOutcome, acting_user: AbstractBaseUser | None) -> None:
     """Enqueue the re-match of the identities the import's changes may affect, if any."""
-    from vulndesk.server.findings.services import identities_for_keys
     from vulndesk.server.findings.tasks import rematch_identities
     from vulndesk.server.jobs.models import JobKind
     from vulndesk.server.jobs.services import job_enqueue
 
-    identity_ids = identities_for_keys(outcome.touched)
+    identity_ids = sorted(outcome._identities)
     if identity_ids:
         job = job_enqueue(
             task=rematch_identities,
@@ -206,8 +376,17 @@ def _rematch_later(outcome: ImportOutcome, acting_user: AbstractBaseUser | None)
         outcome.rematch_job_id = job.pk
 
 
+def _touch(outcome: ImportOutcome, keys: set[tuple[str, str]]) -> None:
+    """Note the identities filed under ``keys`` for the re-match, and the keys that have any."""
+    from vulndesk.server.findings.services import identity_lookups
+
+    for key, identity_id in identity_lookups(keys):
+        outcome.touched.add(key)
+        outcome._identities.add(identity_id)
+
+
 def _packages_of(ids: Sequence[str]) -> set[tuple[str, str]]:
-    """Return the (ecosystem, lookup name) pairs the stored records ``ids`` name."""
+    """Return the lookup keys the stored records ``ids`` (storage keys) are filed under."""
     found: set[tuple[str, str]] = set()
     for chunk in itertools.batched(ids, 900):
         found.update(
@@ -223,15 +402,22 @@ def _regroup() -> list[str]:
     From scratch, because a newer version of a record may drop an alias and split a group. That is
     O(stored records) per import (docs/architecture.md, "Alias groups").
     """
-    rows = list(Advisory.objects.values_list("id", "aliases", "group_key").iterator(4000))
-    groups = AliasGroups.from_pairs((advisory_id, aliases) for advisory_id, aliases, _ in rows)
+    # Two passes over the table instead of one list of it: the union-find must hold every id,
+    # the rows need not (a list of 250,000 rows was most of an NVD import's growth in memory).
+    # Over record ids: NVD's CVE-X, the CVE List's CVE-X and a CSAF record aliasing CVE-X are
+    # one group.
+    groups = AliasGroups.from_pairs(
+        Advisory.objects.values_list("record_id", "aliases").iterator(4000)
+    )
     changed = [
-        (groups.group_of(advisory_id), advisory_id)
-        for advisory_id, _, key in rows
-        if groups.group_of(advisory_id) != key
+        (groups.group_of(record_id), key)
+        for key, record_id, group_key in Advisory.objects.values_list(
+            "id", "record_id", "group_key"
+        ).iterator(4000)
+        if groups.group_of(record_id) != group_key
     ]
     if changed:
         table = connection.ops.quote_name(Advisory._meta.db_table)
         with connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {table} SET group_key = %s WHERE id = %s", changed)
-    return [advisory_id for _, advisory_id in changed]
+    return [key for _, key in changed]

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vulndesk.server.inventory.models import Component, ComponentIdentity, Product, Release
 
@@ -45,6 +46,15 @@ UNSCORED_LAST = {
 
 #: sort rank of each severity, highest first when ordered descending
 SEVERITY_RANK = {"critical": 5, "high": 4, "medium": 3, "low": 2, "none": 1, "unknown": 0}
+
+
+class Confidence(models.TextChoices):
+    """How sure matching is (core ``Finding.confidence``): ``high`` for an exact package match
+    (purl against OSV), ``medium`` for a CPE match, ``low`` for vendor/product names."""
+
+    HIGH = "high", pgettext_lazy("match confidence", "high")
+    MEDIUM = "medium", pgettext_lazy("match confidence", "medium")
+    LOW = "low", pgettext_lazy("match confidence", "low")
 
 
 class Finding(models.Model):
@@ -86,7 +96,10 @@ class Finding(models.Model):
     severity_rank = models.PositiveSmallIntegerField(default=0)
     cvss_score = models.FloatField(null=True, blank=True)
     cvss_vector = models.CharField(max_length=300, blank=True)
-    # filled from the KEV catalogue and EPSS feeds
+    confidence = models.CharField(max_length=6, choices=Confidence.choices, default=Confidence.HIGH)
+    # from the KEV catalog and EPSS scores (advisories.scores): kev when any CVE id of the alias
+    # group is in KEV, epss the highest score among them; set when matching writes the row and
+    # brought up to date by each KEV or EPSS import
     kev = models.BooleanField(default=False)
     epss = models.FloatField(null=True, blank=True)
     affected_range = models.TextField(blank=True)

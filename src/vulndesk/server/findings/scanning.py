@@ -13,7 +13,7 @@ from vulndesk.core.ids.aliases import AliasGroups
 from vulndesk.core.matching.engine import MatchReport, match_components
 from vulndesk.core.matching.identity import LookupKey
 from vulndesk.core.sbom.model import Component, Sbom
-from vulndesk.server.advisories.candidates import fetch_candidates, fetch_records
+from vulndesk.server.advisories.candidates import fetch_records, fetch_stored_candidates
 from vulndesk.server.rawdb import RawDatabase
 
 
@@ -43,18 +43,18 @@ def match_stored(*, components: Iterable[Component], db: RawDatabase) -> MatchRe
     """Return the findings for ``components`` against the advisories stored in ``db``."""
     aliases = _StoredAliases()
 
-    fetched: dict[str, Advisory] = {}
+    fetched: dict[str, Advisory] = {}  # by storage key: records of several sources share ids
 
     def advisories_for(keys: frozenset[LookupKey]) -> Iterable[Advisory]:
-        records, aliases.groups = fetch_candidates(db, keys)
-        fetched.update((r.id, r) for r in records)
-        return records
+        records, aliases.groups = fetch_stored_candidates(db, keys)
+        fetched.update(records)
+        return list(records.values())
 
     def group_records(ids: frozenset[str]) -> Iterable[Advisory]:
         # Severity comes from the whole alias group (Go's database has no CVSS; the GHSA record
-        # of the same CVE does); only records not read already are fetched.
-        known = [fetched[i] for i in ids if i in fetched]
-        return known + fetch_records(db, (i for i in ids if i not in fetched))
+        # of the same CVE does), from every source; only records not read already are fetched.
+        known = [a for a in fetched.values() if a.id in ids]
+        return known + fetch_records(db, ids, known=fetched)
 
     return match_components(
         components, advisories_for, aliases=aliases, group_records=group_records

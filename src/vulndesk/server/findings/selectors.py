@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -49,14 +50,18 @@ FINDING_SORTS: dict[str, tuple[str, ...]] = {
 
 
 def finding_list(
-    *, user: Any, filters: FindingFilters, sort: str = "-severity"
+    *,
+    user: Any,
+    filters: FindingFilters,
+    sort: str = "-severity",
+    visible: list[int] | EllipsisType | None = ...,
 ) -> QuerySet[Finding]:
     """Return the findings ``user`` may see that pass ``filters``, in ``sort`` order.
 
     Permissions, filters and order all run in SQL: the list is one indexed query however many
     findings the portfolio holds. An unknown ``sort`` raises KeyError (the caller validates).
     """
-    findings = restrict_to_visible(Finding.objects.all(), user)
+    findings = restrict_to_visible(Finding.objects.all(), user, visible=visible)
     if filters.status:
         findings = findings.filter(status=filters.status)
     if filters.severities:

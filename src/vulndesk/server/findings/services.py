@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from vulndesk.core.matching.engine import Finding as MatchedFinding
 from vulndesk.core.sbom.model import Component as SbomComponent
+from vulndesk.core.sbom.model import Hash
 from vulndesk.server.advisories.selectors import django_raw_database
 from vulndesk.server.bulk import insert_rows
 from vulndesk.server.findings.models import (
@@ -47,12 +48,12 @@ LAST_SEEN_RESOLUTION = timedelta(hours=1)
 
 _CONTENT = (
     "aliases", "advisory_ids", "summary", "severity", "severity_rank", "cvss_score",
-    "cvss_vector", "affected_range", "fixed_versions",
+    "cvss_vector", "affected_range", "fixed_versions", "confidence",
 )  # fmt: skip
 _INSERT = (
     "product_id", "release_id", "component_id", "identity_id", "vulnerability_id", *_CONTENT,
     "component_name", "component_version", "purl", "status", "first_seen", "last_seen",
-    "digest", "kev",
+    "digest", "kev", "epss",
 )  # fmt: skip
 
 
@@ -112,10 +113,13 @@ def _announce() -> None:
 
 @dataclass(frozen=True, slots=True)
 class _Values:
-    """One finding's content as matching reports it, in _CONTENT order, and its digest."""
+    """One finding's content as matching reports it, in _CONTENT order, and its digest; and its
+    KEV flag and EPSS score (not digested: the KEV and EPSS imports keep them up to date)."""
 
     content: tuple[Any, ...]
     digest: str
+    kev: bool = False
+    epss: float | None = None
 
 
 def _values(finding: MatchedFinding) -> _Values:
@@ -131,16 +135,132 @@ def _values(finding: MatchedFinding) -> _Values:
         (rating.vector or "") if rating is not None else "",
         finding.affected_range,
         list(finding.fixed_versions),
+        finding.confidence,
     )
     digest = hashlib.blake2b(orjson.dumps(content), digest_size=16).hexdigest()
     return _Values(content, digest)
+
+
+def _with_scores(matches: dict[int, dict[str, _Values]]) -> None:
+    """Set each finding's ``kev`` and ``epss`` from the stored KEV entries and EPSS scores of
+    the CVE ids of its alias group."""
+    cves = {
+        i
+        for found in matches.values()
+        for values in found.values()
+        for i in values.content[0]
+        if i.startswith("CVE-")
+    }
+    kev, epss = _scores_of(cves)
+    if not kev and not epss:
+        return
+    for found in matches.values():
+        for vulnerability_id, values in found.items():
+            group = [i for i in values.content[0] if i in kev or i in epss]
+            if group:
+                found[vulnerability_id] = _Values(
+                    values.content,
+                    values.digest,
+                    any(i in kev for i in group),
+                    max((epss[i] for i in group if i in epss), default=None),
+                )
+
+
+def _scores_of(cves: Iterable[str]) -> tuple[set[str], dict[str, float]]:
+    """Return which of ``cves`` are in KEV, and the EPSS score of those that have one."""
+    from vulndesk.server.advisories.models import EpssScore, KevEntry
+
+    ordered = sorted(set(cves))
+    kev: set[str] = set()
+    epss: dict[str, float] = {}
+    for start in range(0, len(ordered), _IN):
+        chunk = ordered[start : start + _IN]
+        kev.update(KevEntry.objects.filter(cve_id__in=chunk).values_list("cve_id", flat=True))
+        epss.update(EpssScore.objects.filter(cve_id__in=chunk).values_list("cve_id", "epss"))
+    return kev, epss
+
+
+def findings_scores_refresh(*, cve_ids: Iterable[str], kev: bool, epss: bool) -> int:
+    """Bring ``Finding.kev`` (and/or ``epss``) up to date for the CVEs whose KEV entry or EPSS
+    score changed, and return how many findings were rewritten. No re-match.
+
+    A finding's ``vulnerability_id`` is its alias group's key, the smallest CVE id of the group,
+    and ``aliases`` every id of the group. A group naming one CVE (nearly all) is therefore
+    updated by ``vulnerability_id`` alone, on its index, a chunk of changed CVEs per statement;
+    the few groups naming several CVEs are found once per call (their ``aliases`` text holds
+    ``CVE-`` twice) and get the flag of any of them, the highest score among them.
+    """
+    changed = sorted(set(cve_ids))
+    if not changed:
+        return 0
+    multi = _multi_cve_groups()
+    member_of: dict[str, set[str]] = {}
+    for key, members in multi.items():
+        for cve in members:
+            member_of.setdefault(cve, set()).add(key)
+    # the groups to set: a changed CVE's own group, and the several-CVE groups it is part of
+    keys: set[str] = set()
+    for start in range(0, len(changed), _IN):
+        chunk = changed[start : start + _IN]
+        keys.update(
+            Finding.objects.filter(vulnerability_id__in=chunk)
+            .values_list("vulnerability_id", flat=True)
+            .distinct()
+        )
+    for cve in changed:
+        keys.update(member_of.get(cve, ()))
+    if not keys:
+        return 0
+    members = {key: multi.get(key) or {key} for key in keys}
+    in_kev, scores = _scores_of(cve for group in members.values() for cve in group)
+    sets: list[str] = []
+    if kev:
+        sets.append("kev = %s")
+    if epss:
+        sets.append("epss = %s")
+    table = connection.ops.quote_name(Finding._meta.db_table)
+    params: list[list[Any]] = []
+    for key in sorted(keys):
+        group = members[key]
+        values: list[Any] = []
+        if kev:
+            values.append(any(c in in_kev for c in group))
+        if epss:
+            values.append(max((scores[c] for c in group if c in scores), default=None))
+        params.append([*values, key])
+    updated = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), _IN):
+            batch = params[start : start + _IN]
+            cursor.executemany(
+                f"UPDATE {table} SET {', '.join(sets)} WHERE vulnerability_id = %s", batch
+            )
+            updated += max(cursor.rowcount, 0)
+    return updated
+
+
+def _multi_cve_groups() -> dict[str, set[str]]:
+    """Return the CVE ids of each finding's alias group that names more than one CVE."""
+    table = connection.ops.quote_name(Finding._meta.db_table)
+    text = "aliases::text" if connection.vendor == "postgresql" else "aliases"
+    groups: dict[str, set[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT vulnerability_id, {text} FROM {table} WHERE {text} LIKE %s",
+            ["%CVE-%CVE-%"],
+        )
+        for key, aliases in cursor.fetchall():
+            cves = {i for i in orjson.loads(aliases) if i.startswith("CVE-")}
+            if len(cves) > 1:
+                groups.setdefault(key, set()).update(cves)
+    return groups
 
 
 def _match_chunk(
     chunk: list[int], release_id: int | None, now: datetime, run: MatchRun, db: Any
 ) -> None:
     identities = ComponentIdentity.objects.filter(id__in=chunk, evaluable=True).values_list(
-        "id", "purl", "name", "version", "cpe"
+        "id", "purl", "name", "version", "cpe", "supplier", "group", "hashes"
     )
     components = [
         SbomComponent(
@@ -149,14 +269,18 @@ def _match_chunk(
             version=version or None,
             purl=purl or None,
             cpes=(cpe,) if cpe else (),
+            supplier=supplier or None,
+            group=group or None,
+            hashes=tuple(Hash(*h.split(":", 1)) for h in hashes if ":" in h),
         )
-        for i, purl, name, version, cpe in identities
+        for i, purl, name, version, cpe, supplier, group, hashes in identities
     ]
     matches: dict[int, dict[str, _Values]] = {}
     for finding in match_stored(components=components, db=db).findings:
         matches.setdefault(int(finding.component.ref), {})[finding.vulnerability_id] = _values(
             finding
         )
+    _with_scores(matches)
 
     stored = Finding.objects.filter(identity_id__in=chunk)
     if release_id is not None:
@@ -196,7 +320,7 @@ def _match_chunk(
                     new_rows.append(
                         (product_id, rel_id, component_id, identity_id, vulnerability_id,
                          *values.content, name, version, purl, FindingStatus.ACTIVE.value,
-                         now, now, values.digest, False)
+                         now, now, values.digest, values.kev, values.epss)
                     )  # fmt: skip
                 elif known[1] != FindingStatus.ACTIVE:
                     rewrite.append((known[0], values, True))
@@ -234,7 +358,8 @@ def _rewrite(rows: list[tuple[int, _Values, bool]], now: datetime) -> None:
     table = connection.ops.quote_name(Finding._meta.db_table)
     columns = ", ".join(f"{c} = %s" for c in _CONTENT)
     sql = (
-        f"UPDATE {table} SET {columns}, digest = %s, status = %s, last_seen = %s, "
+        f"UPDATE {table} SET {columns}, digest = %s, kev = %s, epss = %s, status = %s, "
+        "last_seen = %s, "
         "resolved_at = NULL, notified_at = CASE WHEN %s THEN NULL ELSE notified_at END "
         "WHERE id = %s"
     )
@@ -247,7 +372,16 @@ def _rewrite(rows: list[tuple[int, _Values, bool]], now: datetime) -> None:
             for i, v in enumerate(values.content)
         ]
         params.append(
-            [*content, values.digest, FindingStatus.ACTIVE.value, now, reopened, finding_id]
+            [
+                *content,
+                values.digest,
+                values.kev,
+                values.epss,
+                FindingStatus.ACTIVE.value,
+                now,
+                reopened,
+                finding_id,
+            ]
         )
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
@@ -270,15 +404,20 @@ def findings_resolve_for_components(*, component_ids: Sequence[int]) -> int:
 
 def identities_for_keys(keys: Iterable[tuple[str, str]]) -> list[int]:
     """Return the identities looked up under any ``(ecosystem, lookup name)`` of ``keys``."""
+    return sorted({identity_id for _, identity_id in identity_lookups(keys)})
+
+
+def identity_lookups(keys: Iterable[tuple[str, str]]) -> list[tuple[tuple[str, str], int]]:
+    """Return ``(key, identity id)`` for every identity filed under a key of ``keys``."""
     wanted = {(e, n) for e, n in keys}
     names = sorted({n for _, n in wanted})
-    ids: set[int] = set()
+    found: list[tuple[tuple[str, str], int]] = []
     for start in range(0, len(names), _IN):
         rows = IdentityLookup.objects.filter(name__in=names[start : start + _IN]).values_list(
             "ecosystem", "name", "identity_id"
         )
-        ids.update(i for e, n, i in rows if (e, n) in wanted)
-    return sorted(ids)
+        found.extend(((e, n), i) for e, n, i in rows if (e, n) in wanted)
+    return found
 
 
 def findings_rematch_all(*, job_id: int | None = None) -> MatchRun:

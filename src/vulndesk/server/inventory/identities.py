@@ -20,12 +20,16 @@ _CHUNK = 500
 
 
 def identity_key(component: Component) -> str:
-    """Return the identity key of ``component`` (purl, else CPE, else name@version)."""
+    """Return the identity key of ``component``: its purl, else its CPE, else
+    ``supplier/name@version`` (two vendors' products of one name are two identities), else
+    ``name@version``."""
     if component.purl:
         return component.purl[:1000]
     if component.cpes:
         return component.cpes[0][:1000]
-    return f"{component.name}@{component.version or ''}"[:1000]
+    named = f"{component.name}@{component.version or ''}"
+    vendor = component.supplier or component.group
+    return (f"{vendor}/{named}" if vendor else named)[:1000]
 
 
 def identities_for(components: Sequence[Component]) -> list[int]:
@@ -73,6 +77,9 @@ def _create(components: dict[str, Component]) -> None:
                 name=component.name[:500],
                 version=(component.version or "")[:200],
                 cpe=(component.cpes[0] if component.cpes else "")[:1000],
+                supplier=(component.supplier or "")[:500],
+                group=(component.group or "")[:500],
+                hashes=[f"{h.alg}:{h.value}" for h in component.hashes],
                 evaluable=not reason,
                 reason=reason,
             )

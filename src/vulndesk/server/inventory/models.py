@@ -204,9 +204,12 @@ class SbomDocument(models.Model):
 
 
 class ComponentIdentity(models.Model):
-    """One thing components can be: a canonical purl with version, else a CPE, else name@version.
+    """One thing components can be: a canonical purl with version, else a CPE, else
+    ``supplier/name@version`` (``name@version`` without a supplier).
 
     ``key`` is that identifier; ``package`` the purl without version (for "where is X used?").
+    ``supplier``, ``group`` and ``hashes`` (``ALG:hex``) are what matching without a package URL
+    reads: vendor and product names, model numbers and file hashes of ICS and firmware advisories.
     ``evaluable`` is False when matching cannot evaluate it (``reason`` says why, never guessed).
     """
 
@@ -216,6 +219,9 @@ class ComponentIdentity(models.Model):
     name = models.CharField(max_length=500, db_index=True)
     version = models.CharField(max_length=200, blank=True)
     cpe = models.CharField(max_length=1000, blank=True)
+    supplier = models.CharField(max_length=500, blank=True)
+    group = models.CharField(max_length=500, blank=True)
+    hashes = models.JSONField(default=list, blank=True)
     evaluable = models.BooleanField(default=True)
     reason = models.TextField(blank=True)
 

@@ -6,6 +6,7 @@ Every function takes the requesting ``user`` and returns only what they may see,
 
 from __future__ import annotations
 
+from types import EllipsisType
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -61,9 +62,12 @@ def release_list(*, user: Any, product_id: int | None = None) -> QuerySet[Releas
     )
 
 
-def release_get(*, user: Any, release_id: int) -> Release | None:
-    """Return the release if ``user`` may see its product."""
-    releases = restrict_to_visible(Release.objects.filter(id=release_id), user)
+def release_get(
+    *, user: Any, release_id: int, visible: list[int] | EllipsisType | None = ...
+) -> Release | None:
+    """Return the release if ``user`` may see its product (``visible``: as
+    :func:`~vulndesk.server.accounts.permissions.restrict_to_visible`)."""
+    releases = restrict_to_visible(Release.objects.filter(id=release_id), user, visible=visible)
     return releases.select_related("product").first()
 
 

@@ -221,6 +221,35 @@ def release_create(
 
 
 @transaction.atomic
+def release_create_with_sbom(
+    *,
+    product: Product,
+    version: str,
+    file_name: str,
+    content: bytes,
+    acting_user: Any,
+    description: str = "",
+    released_at: date | None = None,
+) -> tuple[Release, SbomDocument]:
+    """Create a release of ``product`` with its first SBOM and return both, or store neither.
+
+    A taken version raises AlreadyExists before the SBOM is read; an SBOM that cannot be read
+    raises InputError (as :func:`sbom_upload`) and the release is not created either.
+    """
+    release = release_create(
+        product=product,
+        version=version,
+        description=description,
+        released_at=released_at,
+        acting_user=acting_user,
+    )
+    document = sbom_upload(
+        release=release, file_name=file_name, content=content, acting_user=acting_user
+    )
+    return release, document
+
+
+@transaction.atomic
 def release_delete(*, release: Release, acting_user: Any) -> None:
     """Delete a release with its SBOMs, components and findings."""
     audit_record(

@@ -21,7 +21,7 @@ import signal
 import socket
 import sys
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 
 from django.db import connections
@@ -40,6 +40,8 @@ logger = logging.getLogger("vulndesk.worker")
 
 #: how often a worker says it is alive (and looks for orphaned tasks)
 HEARTBEAT_EVERY = timedelta(seconds=5)
+#: how often a worker queues the feed syncs that are due (feeds.services.feeds_schedule)
+SCHEDULE_FEEDS_EVERY = timedelta(seconds=60)
 
 
 def worker_id_new() -> str:
@@ -75,6 +77,7 @@ class VulndeskWorker(Worker):
         self.parent_pid = parent_pid
         self.started_at = timezone.now()
         self._stopping = threading.Event()
+        self._feeds_scheduled_at: datetime | None = None
 
     def run(self) -> None:
         """Work until stopped (or, with ``once``, until the queue is empty)."""
@@ -99,6 +102,19 @@ class VulndeskWorker(Worker):
             logger.warning("task %s: its worker died; back in the queue", task_id)
         for task_id in recovery.failed:
             logger.error("task %s: its workers died under it too often; failed", task_id)
+        self.schedule_feeds()
+
+    def schedule_feeds(self) -> None:
+        """Queue the feed syncs that are due, at most once per SCHEDULE_FEEDS_EVERY."""
+        from vulndesk.server.feeds.services import feeds_schedule
+
+        now = timezone.now()
+        last = self._feeds_scheduled_at
+        if last is not None and now - last < SCHEDULE_FEEDS_EVERY:
+            return
+        self._feeds_scheduled_at = now
+        for job in feeds_schedule(now=now):
+            logger.info("feed sync of %s queued as job %d", job.label, job.pk)
 
     def _heartbeats(self) -> None:
         try:

@@ -10,6 +10,7 @@ from vulndesk.server.web.views import (
     advisories,
     components,
     dashboard,
+    feeds,
     findings,
     jobs,
     products,
@@ -52,4 +53,7 @@ urlpatterns = [
     # ``path``, not ``str``: OSV does not forbid a slash in an id, and no id may break a link.
     path("advisories/<path:advisory_id>", advisories.advisory_detail, name="advisory-detail"),
     path("scan/", advisories.scan, name="scan"),
+    path("feeds/", feeds.feed_list, name="feed-list"),
+    # CSAF provider names hold a colon, never a slash (catalog.spec_for)
+    path("feeds/<str:name>/sync/", feeds.feed_sync_now, name="feed-sync"),
 ]

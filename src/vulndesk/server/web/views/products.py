@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +27,10 @@ from vulndesk.server.accounts.permissions import product_for
 from vulndesk.server.inventory.models import Role
 from vulndesk.server.inventory.selectors import product_list as select_products
 from vulndesk.server.inventory.services import (
+    AlreadyExists,
+    release_create_with_sbom,
+)
+from vulndesk.server.inventory.services import (
     product_create as create_product,
 )
 from vulndesk.server.inventory.services import (
@@ -36,7 +40,6 @@ from vulndesk.server.inventory.services import (
     product_update as update_product,
 )
 from vulndesk.server.inventory.services import release_create as create_release
-from vulndesk.server.inventory.services import sbom_upload
 from vulndesk.server.web import selectors
 from vulndesk.server.web.collation import sorted_by_name
 from vulndesk.server.web.forms.products import GrantForm, ProductForm, ProductListForm, ReleaseForm
@@ -220,30 +223,25 @@ def release_create(request: HttpRequest, product_id: int, limit: UploadSizeLimit
     )
     if form.is_valid() and (not with_sbom or sbom_form.is_valid()):
         data = form.cleaned_data
+        fields = {
+            "product": product,
+            "version": data["version"],
+            "description": data["description"],
+            "released_at": data["released_at"],
+            "acting_user": request.user,
+        }
         try:
-            with transaction.atomic():
-                release = create_release(
-                    product=product,
-                    version=data["version"],
-                    description=data["description"],
-                    released_at=data["released_at"],
-                    acting_user=request.user,
+            if with_sbom:
+                file_name, content = sbom_form.content()
+                release, _document = release_create_with_sbom(
+                    **fields, file_name=file_name, content=content
                 )
-                if with_sbom:
-                    file_name, content = sbom_form.content()
-                    try:
-                        sbom_upload(
-                            release=release,
-                            file_name=file_name,
-                            content=content,
-                            acting_user=request.user,
-                        )
-                    except InputError as exc:
-                        sbom_form.refuse(exc)
-                        raise
-        except InputError:
-            if sbom_form.sbom_error is None:  # release_create: the only other refusal
-                form.add_error("version", _("This product already has a release of this version."))
+            else:
+                release = create_release(**fields)
+        except AlreadyExists:
+            form.add_error("version", _("This product already has a release of this version."))
+        except InputError as exc:
+            sbom_form.refuse(exc)
         else:
             messages.success(
                 request, _("Release %(version)s created.") % {"version": release.version}
