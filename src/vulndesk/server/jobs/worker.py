@@ -77,6 +77,10 @@ class VulndeskWorker(Worker):
         self.parent_pid = parent_pid
         self.started_at = timezone.now()
         self._stopping = threading.Event()
+        # the heartbeat row is written and removed under this lock, and never written once
+        # removed: a beat still running when the worker stops cannot bring the row back
+        self._heartbeat_lock = threading.Lock()
+        self._heartbeat_removed = False
         self._feeds_scheduled_at: datetime | None = None
 
     def run(self) -> None:
@@ -89,14 +93,22 @@ class VulndeskWorker(Worker):
         finally:
             self._stopping.set()
             thread.join(timeout=self.heartbeat_every.total_seconds() + 5)
-            try:
-                worker_heartbeat_remove(worker_id=self.worker_id)
-            except Exception:  # noqa: BLE001 - the row only goes stale; recovery copes
-                logger.warning("could not remove the heartbeat of %s", self.worker_id)
+            with self._heartbeat_lock:
+                self._heartbeat_removed = True
+                try:
+                    # the stop signal may have landed in the middle of a query (claiming a task)
+                    # and left this thread's connection unusable: remove on a fresh one
+                    connections.close_all()
+                    worker_heartbeat_remove(worker_id=self.worker_id)
+                except Exception:  # noqa: BLE001 - the row only goes stale; recovery copes
+                    logger.warning("could not remove the heartbeat of %s", self.worker_id)
 
     def beat(self) -> None:
         """Record this worker's heartbeat and recover the tasks of dead workers."""
-        worker_heartbeat(worker_id=self.worker_id, started_at=self.started_at)
+        with self._heartbeat_lock:
+            if self._heartbeat_removed:  # the worker is stopping; its row is gone for good
+                return
+            worker_heartbeat(worker_id=self.worker_id, started_at=self.started_at)
         recovery = jobs_recover(stale_after=self.stale_after)
         for task_id in recovery.requeued:
             logger.warning("task %s: its worker died; back in the queue", task_id)
