@@ -98,7 +98,7 @@ def load_portfolio(plan: Plan, *, per_product: int, seed: int) -> Loaded:
          "safety_impact", "eu_market", "created_at"),
         (
             (organisation.pk, f"product-{p:05d}", "", rng.choice(["small", "controlled", "open"]),
-             "support", "negligible", rng.random() < 0.3, now)
+             "mef_support_crippled", "negligible", rng.random() < 0.3, now)
             for p in range(products)
         ),
     )  # fmt: skip

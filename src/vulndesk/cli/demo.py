@@ -85,7 +85,7 @@ DEMO_PORTFOLIO: list[tuple[str, list[str], dict[str, object], list[_DemoRelease]
     (
         "Web shop",
         ["customer-facing", "web"],
-        {"exposure": "open", "mission_impact": "essential", "eu_market": True,
+        {"exposure": "open", "mission_impact": "mef_failure", "eu_market": True,
          "description": "The online shop's storefront and checkout."},
         [
             ("2.3.0", SHOWCASE_SBOM, {}),
@@ -96,7 +96,7 @@ DEMO_PORTFOLIO: list[tuple[str, list[str], dict[str, object], list[_DemoRelease]
     (
         "API gateway",
         ["internal"],
-        {"exposure": "controlled", "mission_impact": "support",
+        {"exposure": "controlled", "mission_impact": "mef_support_crippled",
          "description": "Routes partner API calls to the back end."},
         [("1.8.2", "api-gateway.spdx.json", {})],
     ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,9 @@ EXIT_OK = 0
 EXIT_GATE = 1
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
+
+#: commands whose module (vulndesk.cli.<name>) adds its own parser and runs it
+_COMMAND_MODULES = ("priority", "vex", "remediation")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -228,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     createuser.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    for name in _COMMAND_MODULES:
+        importlib.import_module(f"vulndesk.cli.{name}").add_parser(commands)
     return parser
 
 
@@ -284,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from vulndesk.cli import scan
 
                 return scan.run(args)
+        if args.command in _COMMAND_MODULES:
+            return int(importlib.import_module(f"vulndesk.cli.{args.command}").run(args))
         if args.command == "demo":
             from vulndesk.cli import demo
 

@@ -37,6 +37,9 @@ from vulndesk.server.findings.api import router as findings_router
 from vulndesk.server.inventory.api import router as inventory_router
 from vulndesk.server.inventory.services import AlreadyExists, SbomTooLarge
 from vulndesk.server.jobs.api import router as jobs_router
+from vulndesk.server.triage.api_prioritisation import router as prioritisation_router
+from vulndesk.server.triage.api_remediation import router as remediation_router
+from vulndesk.server.triage.api_vex import router as vex_router
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="vulndesk"'}
 
@@ -230,3 +233,6 @@ api.add_router("", findings_router)
 api.add_router("", jobs_router)
 api.add_router("", advisories_router)
 api.add_router("", feeds_router)
+api.add_router("", prioritisation_router)
+api.add_router("", vex_router)
+api.add_router("", remediation_router)

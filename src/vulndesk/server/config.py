@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "vulndesk.server.jobs",
     "vulndesk.server.notifications",
     "vulndesk.server.feeds",
+    "vulndesk.server.triage",
     "vulndesk.server.web",
 ]
 

@@ -68,7 +68,7 @@ def test_a_team_member_creates_a_product_for_their_team(as_user: Clients, world:
             "parent_id": world.shop.pk,
             "tags": ["edge", "web"],
             "exposure": "open",
-            "mission_impact": "essential",
+            "mission_impact": "mef_failure",
             "safety_impact": "marginal",
             "eu_market": True,
             "team_id": world.owners.pk,
@@ -80,7 +80,7 @@ def test_a_team_member_creates_a_product_for_their_team(as_user: Clients, world:
     assert body["tags"] == ["edge", "web"] and body["role"] == "owner"
     assert (body["exposure"], body["mission_impact"], body["safety_impact"]) == (
         "open",
-        "essential",
+        "mef_failure",
         "marginal",
     )
     assert body["eu_market"] is True and body["organisation"] == "Default"

@@ -62,8 +62,10 @@ def test_an_editor_creates_a_product_for_a_team_they_belong_to(
             "description": "Invoices",
             "tags": "ics, customer-facing, ics",
             "exposure": "small",
-            "mission_impact": "essential",
+            "mission_impact": "mef_failure",
             "safety_impact": "negligible",
+            "value_density": "concentrated",
+            "perspective": "supplier",
             "eu_market": "on",
             "parent": portfolio.product.pk,
         },
@@ -71,21 +73,21 @@ def test_an_editor_creates_a_product_for_a_team_they_belong_to(
     product = Product.objects.get(name="billing")
     assert response.status_code == 302 and response["Location"] == f"/products/{product.pk}/"
     assert sorted(product.tags.values_list("name", flat=True)) == ["customer-facing", "ics"]
-    assert (product.exposure, product.mission_impact, product.eu_market) == (
-        "small",
-        "essential",
-        True,
-    )
+    assert (
+        product.exposure, product.mission_impact, product.value_density, product.perspective,
+        product.eu_market,
+    ) == ("small", "mef_failure", "concentrated", "supplier", True)  # fmt: skip
     assert product.parent == portfolio.product
     assert product.owner is not None and product.owner.get_username() == "analyst"
     assert product.grants.get().role == Role.OWNER
     page = text(user_client.get(f"/products/{product.pk}/").content)
-    assert "Exposure small Mission impact essential" in page and "Part of shop" in page
+    assert "Exposure small Mission impact MEF failure" in page and "Part of shop" in page
     # the same name again is refused with a message, not a server error
     again = user_client.post(
         "/products/new/",
         {"team": portfolio.team.pk, "name": "billing", "exposure": "small",
-         "mission_impact": "essential", "safety_impact": "negligible"},
+         "mission_impact": "mef_failure", "safety_impact": "negligible",
+         "value_density": "diffuse", "perspective": "deployer"},
     )  # fmt: skip
     assert again.status_code == 400
     assert "A product with this name already exists." in text(again.content)
@@ -98,7 +100,8 @@ def test_a_product_cannot_be_created_for_another_team(
     response = user_client.post(
         "/products/new/",
         {"team": secret_team.pk, "name": "sneaky", "exposure": "small",
-         "mission_impact": "support", "safety_impact": "negligible"},
+         "mission_impact": "mef_support_crippled", "safety_impact": "negligible",
+         "value_density": "diffuse", "perspective": "deployer"},
     )  # fmt: skip
     assert response.status_code == 400
     assert not Product.objects.filter(name="sneaky").exists()
@@ -115,20 +118,21 @@ def test_editing_needs_the_editor_role(user_client: Client, portfolio: Portfolio
     response = user_client.post(
         f"/products/{product.pk}/edit/",
         {"name": "shop", "description": "The web shop", "tags": "web",
-         "exposure": "controlled", "mission_impact": "essential", "safety_impact": "marginal",
-         "parent": "", "owner": ""},
+         "exposure": "controlled", "mission_impact": "mef_failure", "safety_impact": "marginal",
+         "value_density": "diffuse", "perspective": "deployer", "parent": "", "owner": ""},
     )  # fmt: skip
     assert response.status_code == 302
     product.refresh_from_db()
-    assert (product.description, product.mission_impact) == ("The web shop", "essential")
+    assert (product.description, product.mission_impact) == ("The web shop", "mef_failure")
     assert list(product.tags.values_list("name", flat=True)) == ["web"]
     changes = AuditEvent.objects.filter(action="product.update").latest("id").data["changes"]
     assert "name" not in changes and "mission_impact" in changes  # only what changed
     # a name another product has is refused with a message
     taken = user_client.post(
         f"/products/{product.pk}/edit/",
-        {"name": "secret", "exposure": "open", "mission_impact": "support",
-         "safety_impact": "negligible"},
+        {"name": "secret", "exposure": "open", "mission_impact": "mef_support_crippled",
+         "safety_impact": "negligible",
+         "value_density": "diffuse", "perspective": "deployer"},
     )  # fmt: skip
     assert taken.status_code == 400
     assert "A product with this name already exists." in text(taken.content)

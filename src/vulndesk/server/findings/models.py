@@ -115,6 +115,26 @@ class Finding(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     # what matching reported, digested: a run rewrites the row only when this changes
     digest = models.CharField(max_length=32, blank=True)
+    # SSVC (triage.prioritisation): the points that come from the vulnerability (alias group),
+    # in SSVC's spelling and "" until assessed, so the outcome is recomputed in SQL against each
+    # product's context; priority is the outcome (triage.models.Priority), due_at from the
+    # organisation's SLA for it. Database defaults: matching inserts rows without them.
+    exploitation = models.CharField(max_length=10, blank=True, db_default="")
+    automatable = models.CharField(max_length=3, blank=True, db_default="")
+    technical_impact = models.CharField(max_length=7, blank=True, db_default="")
+    priority = models.CharField(max_length=12, blank=True, db_default="")
+    priority_rank = models.PositiveSmallIntegerField(db_default=0)
+    due_at = models.DateTimeField(null=True, blank=True)
+    # VEX (triage.vex): the statement that applies now, and its state ("" when none applies)
+    vex_statement = models.ForeignKey(
+        "triage.VexStatement",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="findings",
+        db_constraint=False,
+    )
+    analysis_state = models.CharField(max_length=20, blank=True, db_default="")
     # null until notifications went out for it (new, or active again after being resolved):
     # the notifier's outbox (notifications.services)
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -147,6 +167,11 @@ class Finding(models.Model):
             models.Index("status", UNSCORED_LAST["epss"], F("id").desc(), name="finding_epss"),
             models.Index(
                 "status", UNSCORED_LAST["cvss_score"], F("id").desc(), name="finding_cvss"
+            ),
+            # the priority sort: most urgent first, then most severe
+            models.Index(
+                fields=["status", "-priority_rank", "-severity_rank", "-id"],
+                name="finding_priority",
             ),
             # status=all: every finding by severity
             models.Index(fields=["-severity_rank", "-id"], name="finding_severity"),

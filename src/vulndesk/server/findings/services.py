@@ -39,6 +39,7 @@ from vulndesk.server.findings.models import (
 from vulndesk.server.findings.scanning import match_stored
 from vulndesk.server.inventory.models import Component, ComponentIdentity, IdentityLookup
 from vulndesk.server.jobs.services import job_progress
+from vulndesk.server.triage.hooks import findings_triage
 
 # Identities per match chunk: bounds memory and the length of each transaction.
 _CHUNK = 2000
@@ -98,6 +99,10 @@ def findings_match(
         chunk = ids[start : start + _CHUNK]
         with transaction.atomic():
             _match_chunk(chunk, release_id, now, run, db)
+            findings = Finding.objects.filter(identity_id__in=chunk)
+            if release_id is not None:
+                findings = findings.filter(release_id=release_id)
+            findings_triage(findings)
         job_progress(job_id, done=min(start + _CHUNK, len(ids)), total=len(ids))
     run.identities = len(ids)
     if run.new_finding_ids or run.reopened:

@@ -30,6 +30,7 @@ from vulndesk.server.inventory import selectors, services
 from vulndesk.server.inventory.models import (
     Exposure,
     MissionImpact,
+    Perspective,
     Product,
     ProductGrant,
     Release,
@@ -37,6 +38,7 @@ from vulndesk.server.inventory.models import (
     SafetyImpact,
     SbomDocument,
     SbomStatus,
+    ValueDensity,
 )
 from vulndesk.server.web.uploads import UploadSizeLimit
 
@@ -61,6 +63,8 @@ class ProductListOut(Schema):
     exposure: Exposure
     mission_impact: MissionImpact
     safety_impact: SafetyImpact
+    value_density: ValueDensity
+    perspective: Perspective
     eu_market: bool
     created_at: datetime
     release_count: int
@@ -85,6 +89,8 @@ class ProductOut(Schema):
     exposure: Exposure
     mission_impact: MissionImpact
     safety_impact: SafetyImpact
+    value_density: ValueDensity
+    perspective: Perspective
     eu_market: bool
     created_at: datetime
     role: Role
@@ -98,8 +104,10 @@ class ProductIn(Schema):
     parent_id: DbId | None = None
     tags: list[TagName] = Field(default_factory=list, max_length=100)
     exposure: Exposure = Exposure.CONTROLLED
-    mission_impact: MissionImpact = MissionImpact.SUPPORT
+    mission_impact: MissionImpact = MissionImpact.MEF_SUPPORT_CRIPPLED
     safety_impact: SafetyImpact = SafetyImpact.NEGLIGIBLE
+    value_density: ValueDensity = ValueDensity.DIFFUSE
+    perspective: Perspective = Perspective.DEPLOYER
     eu_market: bool = False
     team_id: DbId | None = Field(
         None, description="the owner team; required unless the caller is a superuser"
@@ -116,6 +124,8 @@ class ProductPatch(Schema):
     exposure: Exposure | None = None
     mission_impact: MissionImpact | None = None
     safety_impact: SafetyImpact | None = None
+    value_density: ValueDensity | None = None
+    perspective: Perspective | None = None
     eu_market: bool | None = None
 
 
@@ -167,6 +177,8 @@ def product_create(request: HttpRequest, body: ProductIn) -> Status[dict[str, An
         exposure=body.exposure,
         mission_impact=body.mission_impact,
         safety_impact=body.safety_impact,
+        value_density=body.value_density,
+        perspective=body.perspective,
         eu_market=body.eu_market,
     )
     return Status(201, _product_out(user, product.pk))
@@ -234,6 +246,7 @@ def grant_delete(request: HttpRequest, product_id: DbId, team_id: DbId) -> Statu
 
 _PRODUCT_COLUMNS = (
     "id", "name", "description", "parent_id", "exposure", "mission_impact", "safety_impact",
+    "value_density", "perspective",
     "eu_market", "created_at",
 )  # fmt: skip
 

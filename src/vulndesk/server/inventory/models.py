@@ -1,8 +1,9 @@
 """What an organisation builds or runs: products, their releases, SBOMs and components.
 
 - A **Product** is an identity that outlives versions: access (``ProductGrant``), tags, owner and
-  the asset context prioritisation reads (exposure, mission and safety impact, EU market) are set
-  once on it and carry across releases. ``parent`` makes a system of products.
+  the asset context prioritisation reads (exposure, mission and safety impact, value density,
+  SSVC perspective, EU market) are set once on it and carry across releases. ``parent`` makes a
+  system of products.
 - A **Release** is one version of a product; its **SbomDocument** rows keep each uploaded SBOM
   verbatim with its SHA-256, uploader and time.
 - A **Component** is one entry of a release's SBOM, linked to its **ComponentIdentity**: the
@@ -41,11 +42,29 @@ class Exposure(models.TextChoices):
 
 
 class MissionImpact(models.TextChoices):
-    """How much the organisation's mission depends on it (SSVC "Mission Prevalence")."""
+    """What a compromise does to the organisation's mission (SSVC "Mission Impact" v2: MEF is
+    a mission essential function). Stored with underscores; SSVC spells them with spaces."""
 
-    MINIMAL = "minimal", _("minimal")
-    SUPPORT = "support", _("support")
-    ESSENTIAL = "essential", _("essential")
+    DEGRADED = "degraded", _("degraded")
+    MEF_SUPPORT_CRIPPLED = "mef_support_crippled", _("MEF support crippled")
+    MEF_FAILURE = "mef_failure", _("MEF failure")
+    MISSION_FAILURE = "mission_failure", _("mission failure")
+
+
+class ValueDensity(models.TextChoices):
+    """What an attacker gains per exploited system (SSVC "Value Density"): ``concentrated`` for a
+    system rich in resources (a database server, a cloud control plane), else ``diffuse``."""
+
+    DIFFUSE = "diffuse", _("diffuse")
+    CONCENTRATED = "concentrated", _("concentrated")
+
+
+class Perspective(models.TextChoices):
+    """Whose SSVC decision sets the findings' priority: ``deployer`` for software the
+    organisation runs, ``supplier`` for software it makes and ships."""
+
+    DEPLOYER = "deployer", _("deployer (we run it)")
+    SUPPLIER = "supplier", _("supplier (we make it)")
 
 
 class SafetyImpact(models.TextChoices):
@@ -98,9 +117,9 @@ class Product(models.Model):
     )
     mission_impact = models.CharField(
         _("mission impact"),
-        max_length=16,
+        max_length=24,
         choices=MissionImpact.choices,
-        default=MissionImpact.SUPPORT,
+        default=MissionImpact.MEF_SUPPORT_CRIPPLED,
     )
     safety_impact = models.CharField(
         _("safety impact"),
@@ -109,6 +128,15 @@ class Product(models.Model):
         default=SafetyImpact.NEGLIGIBLE,
     )
     eu_market = models.BooleanField(_("placed on the EU market"), default=False)
+    value_density = models.CharField(
+        _("value density"),
+        max_length=16,
+        choices=ValueDensity.choices,
+        default=ValueDensity.DIFFUSE,
+    )
+    perspective = models.CharField(
+        _("perspective"), max_length=16, choices=Perspective.choices, default=Perspective.DEPLOYER
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

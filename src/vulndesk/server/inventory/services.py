@@ -38,7 +38,8 @@ from vulndesk.server.inventory.models import (
 )
 
 PRODUCT_FIELDS = (
-    "name", "description", "exposure", "mission_impact", "safety_impact", "eu_market",
+    "name", "description", "exposure", "mission_impact", "safety_impact", "value_density",
+    "perspective", "eu_market",
 )  # fmt: skip
 
 

@@ -56,4 +56,7 @@ urlpatterns = [
     path("feeds/", feeds.feed_list, name="feed-list"),
     # CSAF provider names hold a colon, never a slash (catalog.spec_for)
     path("feeds/<str:name>/sync/", feeds.feed_sync_now, name="feed-sync"),
+    # -- prioritisation (triage_priority) --
+    # -- VEX (triage_vex) --
+    # -- remediation (triage_remediation) --
 ]

@@ -64,6 +64,8 @@ class ProductForm(forms.ModelForm):  # type: ignore[type-arg]
             "exposure",
             "mission_impact",
             "safety_impact",
+            "value_density",
+            "perspective",
             "eu_market",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}

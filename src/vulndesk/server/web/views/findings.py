@@ -35,6 +35,7 @@ from vulndesk.server.web.forms.findings import (
 )
 from vulndesk.server.web.htmx import vary_on_htmx, wants_fragment
 from vulndesk.server.web.paging import offset_page
+from vulndesk.server.web.views import triage_priority, triage_vex
 
 
 def _filter_form(request: HttpRequest) -> FindingFilterForm:
@@ -154,6 +155,7 @@ def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
         (advisory_id, advisory_get(advisory_id=advisory_id) is not None)
         for advisory_id in finding.advisory_ids
     ]
-    return render(
-        request, "web/findings/detail.html", {"finding": finding, "advisories": advisories}
-    )
+    context: dict[str, Any] = {"finding": finding, "advisories": advisories}
+    context.update(triage_priority.finding_context(request, finding))
+    context.update(triage_vex.finding_context(request, finding))
+    return render(request, "web/findings/detail.html", context)

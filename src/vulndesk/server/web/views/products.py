@@ -47,7 +47,10 @@ from vulndesk.server.web.forms.sboms import SbomFileForm
 from vulndesk.server.web.htmx import vary_on_htmx, wants_fragment
 from vulndesk.server.web.uploads import UploadSizeLimit, upload_limited
 
-CONTEXT_FIELDS = ("description", "exposure", "mission_impact", "safety_impact", "eu_market")
+CONTEXT_FIELDS = (
+    "description", "exposure", "mission_impact", "safety_impact", "value_density", "perspective",
+    "eu_market",
+)  # fmt: skip
 
 
 @login_required

@@ -1,0 +1,15 @@
+"""``vulndesk priority`` (being written): Django is imported inside :func:`run` only."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``priority`` command to ``commands``."""
+    commands.add_parser("priority", help="(being written)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``priority`` command; return the exit code."""
+    return 0

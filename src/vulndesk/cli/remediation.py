@@ -1,0 +1,15 @@
+"""``vulndesk remediation`` (being written): Django is imported inside :func:`run` only."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``remediation`` command to ``commands``."""
+    commands.add_parser("remediation", help="(being written)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``remediation`` command; return the exit code."""
+    return 0

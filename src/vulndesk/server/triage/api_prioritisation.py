@@ -1,0 +1,7 @@
+"""REST API routes of triage (prioritisation) (being written)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()
