@@ -98,6 +98,39 @@ def test_sources_start_disabled_and_enable_disable(cli: Cli) -> None:
     assert no_url.returncode == 2 and "URL" in no_url.stderr
 
 
+def test_jvn_details_setting_makes_the_sync_fetch_csaf_details(
+    cli: Cli, server: RecordedServer
+) -> None:
+    # one record in the list, so that the sync makes 4 calls 1 s apart (MyJVN's pause)
+    page = (ONLINE / "jvnrss-ja-startItem-1.xml").read_text(encoding="utf-8")
+    second = page.index(
+        '  <item rdf:about="https://jvndb.jvn.jp/ja/contents/2026/JVNDB-2026-012346'
+    )
+    page = page[:second] + page[page.index("</item>", second) + len("</item>\n") :]
+    page = page.replace('totalRes="3" totalResRet="2"', 'totalRes="1" totalResRet="1"')
+
+    def answer(request: RecordedRequest) -> Scripted:
+        if request.param("feed") == "oka":
+            lang = request.param("lang") or "ja"
+            detail = (ONLINE / f"myjvn-csaf-JVNDB-2026-012345-{lang}.json").read_bytes()
+            return Scripted(200, detail, {"Content-Type": "application/json"})
+        return Scripted(200, page.encode())
+
+    server.route("/myjvn", answer)
+    refused = cli("feeds", "enable", "jvn", "--jvn-details", "stix")
+    assert refused.returncode == 2 and "invalid choice" in refused.stderr
+    assert cli("feeds", "enable", "jvn", "--jvn-details", "csaf").returncode == 0
+    done = cli("feeds", "sync", "jvn", "--base-url", server.url, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert [(r.param("feed"), r.param("lang")) for r in server.requests] == [
+        ("hnd", "ja"),
+        ("oka", "ja"),
+        ("hnd", "en"),
+        ("oka", "en"),
+    ]
+    assert status(cli)["jvn"]["records"] == 2  # the record in Japanese and in English
+
+
 @pytest.fixture
 def other_cli(cli: Cli, tmp_path: Path) -> Iterator[Cli]:
     """A second ``vulndesk`` on another fresh database (the air-gapped side)."""

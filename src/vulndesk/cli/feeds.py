@@ -305,6 +305,8 @@ def _configure(args: argparse.Namespace, *, enabled: bool) -> int:
             settings["signature_policy"] = args.signature_policy
         if args.api_key_env:
             settings["api_key_env"] = args.api_key_env
+        if args.jvn_details:
+            settings["details"] = args.jvn_details
     interval = None
     if enabled and args.interval:
         interval = timedelta(minutes=args.interval)

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from support import shared_data
+from support import FIXTURES, shared_data
 from vulndesk.core.advisories.csaf import (
     csaf_document_id,
     parse_csaf,
@@ -468,3 +468,60 @@ def test_reader_reports_bad_documents_and_goes_on(tmp_path: Path) -> None:
     ]
     assert problems[0][2].startswith("not valid JSON")
     assert problems[1][2].startswith("$.vulnerabilities[0].product_status.fixed[0]: ")
+
+
+def test_csaf_2_1_metrics_are_read_like_scores() -> None:
+    v3 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+    v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    doc = minimal(
+        metrics=[
+            {"content": {"cvss_v3": {"vectorString": v3}}, "products": ["P1"]},
+            {"content": {"cvss_v4": {"vectorString": v4}, "epss": {}}, "products": ["P1"]},
+        ]
+    )
+    (advisory,) = parse_csaf(doc, source="x")
+    assert advisory.severity == (
+        Severity("CVSS_V3", v3, "Example"),
+        Severity("CVSS_V4", v4, "Example"),
+    )
+
+
+# --- JVN iPedia documents: the tracking id is a vulnerability id ----------------------------------
+
+JVN_CSAF = FIXTURES / "feeds" / "online" / "myjvn-csaf-JVNDB-2026-012345-ja.json"
+
+
+def test_a_jvn_document_with_one_vulnerability_is_named_by_its_jvndb_id() -> None:
+    doc = orjson.loads(JVN_CSAF.read_bytes())
+    (advisory,) = parse_csaf(doc, source="jvn.json")
+    assert (advisory.id, advisory.source) == ("JVNDB-2026-012345", "csaf")
+    assert advisory.aliases == ("CVE-2026-10001",)
+    assert csaf_document_id(advisory) == "JVNDB-2026-012345"
+    assert advisory.severity[0].source == "IPA"  # the publisher rates, in the CSAF format
+    doc["vulnerabilities"][0]["cve"] = ""  # what JVN writes when there is no CVE
+    (without_cve,) = parse_csaf(doc, source="jvn.json")
+    assert (without_cve.id, without_cve.aliases) == ("JVNDB-2026-012345", ())
+
+
+def test_a_jvn_document_with_several_vulnerabilities_keeps_them_apart() -> None:
+    doc = orjson.loads(JVN_CSAF.read_bytes())
+    second = copy.deepcopy(doc["vulnerabilities"][0]) | {"cve": "CVE-2026-10009"}
+    doc["vulnerabilities"].append(second)
+    assert [a.id for a in parse_csaf(doc, source="jvn.json")] == [
+        "JVNDB-2026-012345:CVE-2026-10001",
+        "JVNDB-2026-012345:CVE-2026-10009",
+    ]
+
+
+def test_a_jvn_csaf_file_imports_as_csaf(tmp_path: Path) -> None:
+    # offline import: a CSAF file from JVN is read like any other CSAF file
+    folder = tmp_path / "jvn"
+    folder.mkdir()
+    for lang in ("ja", "en"):
+        name = f"myjvn-csaf-JVNDB-2026-012345-{lang}.json"
+        (folder / name).write_bytes((JVN_CSAF.parent / name).read_bytes())
+    records = list(read_csaf(folder))
+    assert [(a.id, a.titles[0].lang) for a in records if isinstance(a, Advisory)] == [
+        ("JVNDB-2026-012345", "en"),
+        ("JVNDB-2026-012345", "ja"),
+    ]

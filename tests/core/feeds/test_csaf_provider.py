@@ -20,6 +20,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from core.feeds.loopback import FakeClock
 from feeds_http import FeedServer, Reply
 from support import shared_data
 from vulndesk.core.feeds.csaf_provider import (
@@ -28,9 +29,11 @@ from vulndesk.core.feeds.csaf_provider import (
     DocumentResult,
     SyncCursor,
     SyncOptions,
+    csaf_client,
     discover_provider,
     sync_csaf_provider,
 )
+from vulndesk.core.feeds.http import PoliteClient
 
 pytestmark = pytest.mark.shared
 
@@ -51,10 +54,17 @@ def cisa_server(cisa_ot: Path) -> Iterator[FeedServer]:
 
 def run(start: str, **options: object) -> tuple[list[DocumentResult], CsafProviderSync]:
     cursor = options.pop("cursor", None)
+    client = options.pop("client", None)
     assert cursor is None or isinstance(cursor, SyncCursor)
-    sync = CsafProviderSync(start, options=SyncOptions(**options), cursor=cursor)  # type: ignore[arg-type]
+    assert client is None or isinstance(client, PoliteClient)
+    sync = CsafProviderSync(start, options=SyncOptions(**options), cursor=cursor, client=client)  # type: ignore[arg-type]
     with sync:
         return list(sync), sync
+
+
+def fake_time_client(options: SyncOptions) -> PoliteClient:
+    """The client a sync with ``options`` builds, but waiting in fake time (no real backoff)."""
+    return csaf_client(options, clock=FakeClock())
 
 
 def copy_provider(source: Path, target: Path, paths: list[str]) -> Path:
@@ -333,17 +343,30 @@ def test_retry_after_then_success(tmp_path: Path, cisa_ot: Path) -> None:
         assert result.status == "failed" and "3600 s" in result.reason
 
 
+def test_a_truncated_body_is_retried_within_the_run(tmp_path: Path, cisa_ot: Path) -> None:
+    root = copy_provider(cisa_ot, tmp_path, SOME[:1])
+    options = SyncOptions(signature_policy="skip")
+    with FeedServer(root, mount="/p/") as server:
+        server.script("/p/" + SOME[0], Reply(200, b'{"document": {', declared_length=5000))
+        with CsafProviderSync(
+            server.url + "/p/", options=options, client=fake_time_client(options)
+        ) as sync:
+            (result,) = list(sync)
+        assert result.status == "accepted"
+        assert server.count(SOME[0]) == 2
+
+
 def test_truncated_body_names_the_url_and_is_retried_next_run(
     tmp_path: Path, cisa_ot: Path
 ) -> None:
     root = copy_provider(cisa_ot, tmp_path, SOME[:2])
     with FeedServer(root, mount="/p/") as server:
         server.script("/p/" + SOME[0], Reply(200, b'{"document": {', declared_length=5000))
-        results, sync = run(server.url + "/p/", signature_policy="skip")
+        # no retries within the run: the document fails, and the next run fetches it again
+        results, sync = run(server.url + "/p/", signature_policy="skip", max_retries=0)
         failed = by_path(results)[SOME[0]]
         assert failed.status == "failed" and failed.data is None
-        assert server.url + "/p/" + SOME[0] in failed.reason
-        assert "RemoteProtocolError" in failed.reason or "truncated" in failed.reason
+        assert failed.reason.startswith(f"{server.url}/p/{SOME[0]}: body truncated")
         again, _ = run(server.url + "/p/", signature_policy="skip", cursor=sync.cursor)
         assert [(r.path, r.status) for r in again] == [(SOME[0], "accepted")]
 
@@ -352,7 +375,7 @@ def test_timeout_names_the_url(tmp_path: Path, cisa_ot: Path) -> None:
     root = copy_provider(cisa_ot, tmp_path, SOME[:1])
     with FeedServer(root, mount="/p/") as server:
         server.script("/p/" + SOME[0], Reply(200, b"{}", delay=1.0))
-        (result,), _ = run(server.url + "/p/", signature_policy="skip", timeout=0.3)
+        (result,), _ = run(server.url + "/p/", signature_policy="skip", timeout=0.3, max_retries=0)
     assert result.status == "failed"
     assert result.reason.startswith(f"{server.url}/p/{SOME[0]}: timed out after 0.3 s")
 
@@ -369,10 +392,43 @@ def test_redirect_to_another_host_is_not_followed_silently(tmp_path: Path, cisa_
         )
         server.script("/p/" + SOME[0], Reply(302, headers={"Location": "/p/" + SOME[0]}))
         (same_host,), _ = run(server.url + "/p/", signature_policy="skip")
-    assert refused.status == "failed" and "on another host: not followed" in refused.reason
+    assert refused.status == "failed"
+    assert refused.reason == (
+        f"{server.url}/p/{SOME[0]}: HTTP 302 redirects from {server.url} to "
+        f"{server.url.replace('127.0.0.1', 'localhost')}, another origin: not followed (this "
+        "client follows same-origin redirects only)"
+    )
     assert followed.status == "accepted"
     assert followed.notes == (f"redirected from {server.url}/p/{SOME[0]} to {elsewhere}",)
     assert (same_host.status, same_host.notes) == ("accepted", ())
+
+
+def test_metadata_redirected_to_another_port_is_refused_and_the_discovery_says_why(
+    tmp_path: Path,
+) -> None:
+    metadata = {
+        "canonical_url": "https://csaf.example.invalid/.well-known/csaf/provider-metadata.json",
+        "distributions": [{"directory_url": "https://csaf.example.invalid/white/"}],
+        "metadata_version": "2.0",
+        "role": "csaf_provider",
+    }
+    (tmp_path / "meta.json").write_bytes(orjson.dumps(metadata))
+    well_known = "/.well-known/csaf/provider-metadata.json"
+    with FeedServer(tmp_path) as mirror, FeedServer() as provider:
+        provider.put(well_known, b"", status=301, Location=f"{mirror.url}/meta.json")
+        with pytest.raises(CsafProviderError) as refused:
+            discover_provider(provider.url)
+        assert (
+            f"tried {provider.url}{well_known} (HTTP 301 redirects from {provider.url} to "
+            f"{mirror.url}, another origin: not followed"
+        ) in str(refused.value)
+        assert mirror.requests == []
+        allowed = SyncOptions(follow_cross_host_redirects=True)
+        assert discover_provider(provider.url, options=allowed).url == f"{mirror.url}/meta.json"
+        # within the provider's origin a redirect is followed without a word
+        provider.put(well_known, b"", status=302, Location="/meta.json")
+        provider.put("/meta.json", orjson.dumps(metadata))
+        assert discover_provider(provider.url).url == f"{provider.url}/meta.json"
 
 
 def test_oversized_document_and_bad_content(tmp_path: Path, cisa_ot: Path) -> None:
@@ -385,7 +441,7 @@ def test_oversized_document_and_bad_content(tmp_path: Path, cisa_ot: Path) -> No
     assert results[SOME[1]].status == "rejected"
     assert results[SOME[1]].reason.startswith("not a CSAF document")
     assert small[SOME[0]].status == "failed"
-    assert "more than the 100 byte limit" in small[SOME[0]].reason
+    assert "over the 100-byte limit" in small[SOME[0]].reason
 
 
 def test_interrupted_run_resumes_where_it_stopped(tmp_path: Path, cisa_ot: Path) -> None:

@@ -22,6 +22,7 @@ from vulndesk import __version__
 from vulndesk.core.errors import VulndeskError
 from vulndesk.core.feeds.http import (
     FeedError,
+    FeedRedirectRefused,
     FeedStatusError,
     FeedTimeout,
     FeedTooLarge,
@@ -31,6 +32,7 @@ from vulndesk.core.feeds.http import (
     RateLimit,
     RetryPolicy,
     SlidingWindowLimiter,
+    origin,
     parse_retry_after,
 )
 
@@ -283,6 +285,113 @@ def test_an_invalid_url_is_a_feed_error(clock: FakeClock) -> None:
         pytest.raises(FeedError, match=re.escape("ftp://example.invalid/x")),
     ):
         client.get("ftp://example.invalid/x")
+
+
+# --- redirects ----------------------------------------------------------------------------------
+
+
+def test_same_origin_redirects_are_followed_and_listed(
+    server: RecordedServer, clock: FakeClock
+) -> None:
+    server.script("/old", Scripted(301, headers={"Location": "/new"}))
+    server.script("/new", Scripted(302, headers={"Location": f"{server.url}/final"}))
+    server.script("/final", Scripted(body=b"here"))
+    with polite(clock, redirects="same-origin") as client:
+        response = client.get(f"{server.url}/old")
+    assert response.content == b"here"
+    assert response.url == f"{server.url}/old"
+    assert response.redirects == (f"{server.url}/new", f"{server.url}/final")
+    assert response.final_url == f"{server.url}/final"
+    assert [r.path for r in server.requests] == ["/old", "/new", "/final"]
+
+
+def test_a_redirect_to_another_port_is_refused_naming_both_origins(
+    server: RecordedServer, clock: FakeClock
+) -> None:
+    with RecordedServer(clock=clock.monotonic) as other:
+        other.script("/doc", Scripted(body=b"elsewhere"))
+        server.script("/doc", Scripted(302, headers={"Location": f"{other.url}/doc"}))
+        with (
+            polite(clock, redirects="same-origin") as client,
+            pytest.raises(FeedRedirectRefused) as refused,
+        ):
+            client.get(f"{server.url}/doc")
+        assert other.requests == []
+    error = refused.value
+    assert (error.url, error.status, error.target) == (f"{server.url}/doc", 302, f"{other.url}/doc")
+    assert str(error) == (
+        f"GET {server.url}/doc: HTTP 302 redirects from {server.url} to {other.url}, another "
+        "origin: not followed (this client follows same-origin redirects only)"
+    )
+    assert isinstance(error, FeedStatusError)  # retrying cannot change it: asked once
+    assert len(server.requests) == 1 and clock.sleeps == []
+
+
+def test_another_name_for_the_same_machine_is_another_origin(
+    server: RecordedServer, clock: FakeClock
+) -> None:
+    elsewhere = server.url.replace("127.0.0.1", "localhost")
+    server.script("/a", Scripted(302, headers={"Location": "/b"}))
+    server.script("/b", Scripted(307, headers={"Location": f"{elsewhere}/c"}))
+    with (
+        polite(clock, redirects="same-origin") as client,
+        pytest.raises(FeedRedirectRefused, match=f"from {server.url} to {elsewhere},") as refused,
+    ):
+        client.get(f"{server.url}/a")
+    # the hop that left the origin is named, after the same-origin one that was followed
+    assert refused.value.url == f"{server.url}/b"
+    assert [r.path for r in server.requests] == ["/a", "/b"]
+
+
+def test_by_default_redirects_to_another_origin_are_followed(
+    server: RecordedServer, clock: FakeClock
+) -> None:
+    with RecordedServer(clock=clock.monotonic) as other:
+        other.script("/doc", Scripted(body=b"elsewhere"))
+        server.script("/doc", Scripted(302, headers={"Location": f"{other.url}/doc"}))
+        with polite(clock) as client:
+            response = client.get(f"{server.url}/doc")
+    assert response.content == b"elsewhere"
+    assert response.redirects == (f"{other.url}/doc",)
+
+
+def test_a_redirect_loop_stops_at_max_redirects(server: RecordedServer, clock: FakeClock) -> None:
+    server.script("/loop", Scripted(302, headers={"Location": "/loop"}))
+    with (
+        polite(clock, max_redirects=3) as client,
+        pytest.raises(FeedStatusError, match="more than 3 redirects"),
+    ):
+        client.get(f"{server.url}/loop")
+    assert len(server.requests) == 4
+
+
+def test_each_redirect_hop_counts_against_the_rate_limit(
+    server: RecordedServer, clock: FakeClock
+) -> None:
+    server.script("/a", Scripted(302, headers={"Location": "/b"}))
+    server.script("/b", Scripted(body=b"ok"))
+    with polite(clock, rate_limit=RateLimit(1, 10.0)) as client:
+        assert client.get(f"{server.url}/a").content == b"ok"
+    assert [r.time for r in server.requests] == [0.0, 10.0]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.example/x", "https://a.example"),
+        ("https://a.example:443/", "https://a.example"),
+        ("http://A.Example:8080/p?q=1", "http://a.example:8080"),
+        ("http://[::1]:80/", "http://[::1]"),
+    ],
+    ids=["path dropped", "default port", "case and port", "ipv6"],
+)
+def test_origin(url: str, expected: str) -> None:
+    assert origin(url) == expected
+
+
+def test_an_unknown_redirect_policy_is_refused() -> None:
+    with pytest.raises(ValueError, match="'same-host'"):
+        PoliteClient(redirects="same-host")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""MyJVN fetcher against a loopback server: JVNRSS pages per language, pauses, details."""
+"""MyJVN fetcher against a loopback server: JVNRSS pages per language, pauses, details (VULDEF,
+and CSAF from MyJVN API 4.0)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from core.feeds.loopback import FakeClock, RecordedRequest, RecordedServer, Scripted
 from support import FIXTURES
 from vulndesk.core.errors import IdentifierError
-from vulndesk.core.feeds.http import FeedApiError, PoliteClient
-from vulndesk.core.feeds.myjvn_api import MyJvnFetcher
+from vulndesk.core.feeds.http import FeedApiError, FeedFormatError, PoliteClient
+from vulndesk.core.feeds.myjvn_api import DetailRecords, MyJvnFetcher
 
 ONLINE = FIXTURES / "feeds" / "online"
 PAGES = {
@@ -32,15 +33,32 @@ def server(clock: FakeClock) -> Iterator[RecordedServer]:
         yield recorded
 
 
+def csaf_detail(vuln_id: str, lang: str) -> bytes:
+    """Return the hand-made CSAF detail of JVNDB-2026-012345 in ``lang``, as ``vuln_id``'s."""
+    data = (ONLINE / f"myjvn-csaf-JVNDB-2026-012345-{lang}.json").read_bytes()
+    return data.replace(b"JVNDB-2026-012345", vuln_id.encode())
+
+
 def by_start_item(request: RecordedRequest) -> Scripted:
+    if request.param("method") == "getVulnDetailInfo" and request.param("feed") == "oka":
+        body = csaf_detail(request.param("vulnId") or "", request.param("lang") or "ja")
+        return Scripted(body=body, headers={"Content-Type": "application/json"})
     if request.param("method") == "getVulnDetailInfo":
         return Scripted(body=(ONLINE / "vuldef-JVNDB-2026-012345.xml").read_bytes())
     return Scripted(body=PAGES[request.param("startItem") or ""])
 
 
-def fetcher(server: RecordedServer, clock: FakeClock, *, pause: float = 0.0) -> MyJvnFetcher:
+def fetcher(
+    server: RecordedServer,
+    clock: FakeClock,
+    *,
+    pause: float = 0.0,
+    details: DetailRecords = "none",
+) -> MyJvnFetcher:
     client = PoliteClient(clock=clock)
-    return MyJvnFetcher(client, url=f"{server.url}/myjvn", page_size=2, pause=pause)
+    return MyJvnFetcher(
+        client, url=f"{server.url}/myjvn", page_size=2, pause=pause, details=details
+    )
 
 
 def test_three_entries_come_in_two_pages_per_language(
@@ -120,3 +138,110 @@ def test_details_by_id(server: RecordedServer, clock: FakeClock) -> None:
     )
     with pytest.raises(IdentifierError):
         fetcher(server, clock).fetch_detail("JVNDB-2026-1+JVNDB-2026-2")
+
+
+# --- detail records as CSAF (feed=oka) ------------------------------------------------------------
+
+
+def test_csaf_details_of_every_listed_record_in_the_pages_language(
+    server: RecordedServer, clock: FakeClock
+) -> None:
+    batches = list(
+        fetcher(server, clock, details="csaf", pause=1.0).fetch({"synced_until": "2026-11-18"})
+    )
+    calls = [
+        (r.param("method"), r.param("feed"), r.param("lang"), r.param("vulnId"))
+        for r in server.requests
+    ]
+    overview, detail = "getVulnOverviewList", "getVulnDetailInfo"
+    assert calls == [
+        (overview, "hnd", "ja", None),
+        (detail, "oka", "ja", "JVNDB-2026-012345"),
+        (detail, "oka", "ja", "JVNDB-2026-012346"),
+        (overview, "hnd", "ja", None),
+        (detail, "oka", "ja", "JVNDB-2026-012347"),
+        (overview, "hnd", "en", None),
+        (detail, "oka", "en", "JVNDB-2026-012345"),
+        (detail, "oka", "en", "JVNDB-2026-012346"),
+        (overview, "hnd", "en", None),
+        (detail, "oka", "en", "JVNDB-2026-012347"),
+    ]
+    assert [r.time for r in server.requests] == [float(n) for n in range(10)]  # a pause apart
+    first = batches[0]
+    assert [d.name for d in first.documents] == [
+        "JVNDB-2026-012345 (ja, CSAF)",
+        "JVNDB-2026-012346 (ja, CSAF)",
+    ]
+    assert {d.media_type for b in batches for d in b.documents} == {"application/json"}
+    assert first.documents[0].content == csaf_detail("JVNDB-2026-012345", "ja")
+    assert "feed=oka" in first.documents[0].url and "vulnId=JVNDB-2026-012345" in (
+        first.documents[0].url
+    )
+    # paging and cursors are the overview's, as without details
+    assert [b.cursor for b in batches] == [
+        {"synced_until": "2026-11-18", "to_date": "2026-11-20", "lang": "ja", "start_item": 3},
+        {"synced_until": "2026-11-18", "to_date": "2026-11-20", "lang": "en", "start_item": 1},
+        {"synced_until": "2026-11-18", "to_date": "2026-11-20", "lang": "en", "start_item": 3},
+        {"synced_until": "2026-11-20"},
+    ]
+
+
+def detail_answer(server: RecordedServer, answer: Scripted) -> None:
+    def route(request: RecordedRequest) -> Scripted:
+        return answer if request.param("feed") == "oka" else by_start_item(request)
+
+    server.route("/myjvn", route)
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        (
+            Scripted(
+                body=b"<html><body>maintenance</body></html>", headers={"Content-Type": "text/html"}
+            ),
+            FeedFormatError,
+            "expected the CSAF document (JSON) of JVNDB-2026-012345, got text/html starting "
+            "'<html><body>maintenance</body></html>'",
+        ),
+        (
+            Scripted(body=b'{"status": {"retCd": 1, "errCd": "1003", "errMsg": "No data"}}'),
+            FeedApiError,
+            "MyJVN error 1003: No data",
+        ),
+        (
+            Scripted(body=b'{"objects": [], "status": {"retCd": 0}}'),
+            FeedFormatError,
+            "expected the CSAF document (JSON) of JVNDB-2026-012345: ",
+        ),
+        (
+            Scripted(body=b"[]"),
+            FeedFormatError,
+            "expected the CSAF document (JSON) of JVNDB-2026-012345, got a JSON list",
+        ),
+        (
+            Scripted(body=csaf_detail("JVNDB-2026-099999", "ja")),
+            FeedFormatError,
+            "expected the CSAF document (JSON) of JVNDB-2026-012345, got the one of "
+            "'JVNDB-2026-099999'",
+        ),
+    ],
+    ids=["html", "myjvn error", "not csaf (a STIX bundle)", "not an object", "another record"],
+)
+def test_a_detail_that_is_not_the_records_csaf_names_the_url_and_what_was_expected(
+    server: RecordedServer,
+    clock: FakeClock,
+    answer: Scripted,
+    error: type[Exception],
+    message: str,
+) -> None:
+    detail_answer(server, answer)
+    with pytest.raises(error) as raised:
+        list(fetcher(server, clock, details="csaf").fetch({"synced_until": "2026-11-18"}))
+    url = f"{server.url}/myjvn?method=getVulnDetailInfo&feed=oka&vulnId=JVNDB-2026-012345&lang=ja"
+    assert str(raised.value).startswith(f"GET {url}: {message}")
+
+
+def test_an_unknown_details_setting_is_refused(server: RecordedServer, clock: FakeClock) -> None:
+    with pytest.raises(ValueError, match="'vuldef'"):
+        fetcher(server, clock, details="vuldef")  # type: ignore[arg-type]

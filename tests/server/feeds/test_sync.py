@@ -229,6 +229,42 @@ def test_jvn_sync_stores_the_records_of_both_languages(server: RecordedServer) -
     assert set(FeedSource.objects.get(name="jvn").cursor) == {"synced_until"}
 
 
+def test_jvn_sync_with_csaf_details_stores_each_records_detail_in_both_languages(
+    server: RecordedServer,
+) -> None:
+    pages = {p: (ONLINE / f"jvnrss-ja-startItem-{p}.xml").read_bytes() for p in ("1", "3")}
+
+    def answer(request: RecordedRequest) -> Scripted:
+        if request.param("feed") == "oka":  # the detail, as the record the request names
+            lang, vuln_id = request.param("lang") or "ja", request.param("vulnId") or ""
+            body = (ONLINE / f"myjvn-csaf-JVNDB-2026-012345-{lang}.json").read_bytes()
+            body = body.replace(b"JVNDB-2026-012345", vuln_id.encode())
+            return Scripted(body=body, headers={"Content-Type": "application/json"})
+        return Scripted(body=pages[request.param("startItem") or ""])
+
+    server.route("/myjvn", answer)
+    feed_source_configure(name="jvn", settings={"pause": 0, "details": "csaf"})
+    outcome = feed_sync(source="jvn", base_url=server.url)
+    stored = {a.id: a for a in Advisory.objects.filter(format="jvn")}
+    assert set(stored) == {
+        f"jvn:JVNDB-2026-01234{n}@{lang}" for n in (5, 6, 7) for lang in ("ja", "en")
+    }
+    assert outcome.counts.created == 6 and outcome.counts.problems == []
+    ja, en = stored["jvn:JVNDB-2026-012345@ja"], stored["jvn:JVNDB-2026-012345@en"]
+    assert (ja.record_id, ja.aliases) == ("JVNDB-2026-012345", ["CVE-2026-10001"])
+    assert ja.summary == "Example Server におけるパストラバーサルの脆弱性"
+    assert en.summary == "Path traversal vulnerability in Example Server"
+    assert orjson.loads(en.raw)["document"]["lang"] == "en"  # the detail as served
+    assert set(FeedSource.objects.get(name="jvn").cursor) == {"synced_until"}
+
+
+def test_jvn_sync_refuses_an_unknown_details_setting(server: RecordedServer) -> None:
+    feed_source_configure(name="jvn", settings={"pause": 0, "details": "stix"})
+    with pytest.raises(FeedSyncError, match=r"details must be 'none'.*not 'stix'"):
+        feed_sync(source="jvn", base_url=server.url)
+    assert server.requests == []
+
+
 def _release_zip(checkout: Path) -> bytes:
     """Return a CVE List daily release asset: a zip holding ``cves.zip`` of the checkout."""
     inner = io.BytesIO()

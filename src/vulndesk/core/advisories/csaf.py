@@ -18,6 +18,14 @@ alias, for the same reason: it would join every CVE of the document into one gro
 without ``vulnerabilities`` (``csaf_informational_advisory``) has nothing to match and gives no
 Advisory; :func:`parse_csaf_documents` reports it as an ignored record.
 
+One exception: a tracking id that is a vulnerability id itself (JVN iPedia's
+``JVNDB-YYYY-NNNNNN``: IPA and JPCERT/CC publish one CSAF document per JVN iPedia record) in a
+document with exactly one vulnerability is that vulnerability's id, so the Advisory is named
+``JVNDB-2018-009328``, not ``JVNDB-2018-009328:CVE-2018-1234`` (or ``...:0``, since JVN writes
+``"cve": ""`` when there is none). Its CVE stays an alias, which joins it to the CVE's group as
+JVN's own records (``core.advisories.jvn``) are joined. With several vulnerabilities the rule
+above applies, for the reason above.
+
 **Products.** ``product_tree`` is walked recursively: ``branches`` (vendor > product_family >
 product_name > product_version | product_version_range, and service_pack / patch_level below a
 version), ``full_product_names`` and ``relationships`` (``default_component_of``,
@@ -52,7 +60,8 @@ written, never approximated: an exclusive lower bound (``> 8.0.4``), ``!=``, and
 digit, optionally followed by qualifier words (``SP1``, ``Update 5``, ``HF 13``). The vers
 scheme names the version type except ``all``/``generic`` ("no particular scheme"): None.
 
-Severity comes from ``scores[].cvss_v3``/``cvss_v2`` vectors, rated by the publisher
+Severity comes from ``scores[].cvss_v3``/``cvss_v2`` vectors (and the CSAF 2.1 drafts'
+``metrics[].content.cvss_v2``/``cvss_v3``/``cvss_v4``), rated by the publisher
 (``Severity.source``); exploitation from ``threats[]`` of category ``exploit_status``.
 Structural errors raise :class:`~vulndesk.core.errors.AdvisoryError` with the JSON path
 (``$.vulnerabilities[2].product_status.known_affected[0]``); so does a product id that the product
@@ -126,6 +135,8 @@ _QUALIFIER = re.compile(
 _CONSTRAINT = re.compile(r"\s*(<=|>=|!=|<|>|=)?\s*([^<>=!|]+)")
 _ALL_VERSIONS_PREFIX = re.compile(r"^all versions\b\s*", re.IGNORECASE)
 _VERS = re.compile(r"^vers:([a-z0-9.+-]+)/(.*)$", re.IGNORECASE | re.DOTALL)
+# Tracking ids that are vulnerability ids themselves (identifiers.md): JVN iPedia's JVNDB records
+_RECORD_TRACKING_ID = re.compile(r"JVNDB-\d{4}-\d{6}")
 
 
 # --- errors and small readers ---------------------------------------------------------------------
@@ -445,10 +456,18 @@ def _references(items: list[Any], source: str, path: str) -> list[Reference]:
 
 
 def _severities(vuln: dict[str, Any], rater: str, source: str, path: str) -> list[Severity]:
+    # CSAF 2.0: scores[] {cvss_v2, cvss_v3, products}; CSAF 2.1 drafts: metrics[] {content
+    # {cvss_v2, cvss_v3, cvss_v4, ...}, products}, which MyJVN API 4.0 (feed=oka) already writes
+    scores: list[tuple[str, dict[str, Any]]] = [
+        (f"{path}.scores[{i}]", json_object(value, source, f"{path}.scores[{i}]"))
+        for i, value in enumerate(array(vuln, "scores", source, path))
+    ]
+    for i, value in enumerate(array(vuln, "metrics", source, path)):
+        where = f"{path}.metrics[{i}]"
+        metric = json_object(value, source, where)
+        scores.append((f"{where}.content", _opt_obj(metric, "content", source, where)))
     out: list[Severity] = []
-    for i, value in enumerate(array(vuln, "scores", source, path)):
-        where = f"{path}.scores[{i}]"
-        score = json_object(value, source, where)
+    for where, score in scores:
         for key, kind in (("cvss_v3", "CVSS_V3"), ("cvss_v2", "CVSS_V2"), ("cvss_v4", "CVSS_V4")):
             if key in score:
                 cvss = json_object(score[key], source, f"{where}.{key}")
@@ -566,7 +585,9 @@ def parse_csaf(obj: object, *, source: str) -> tuple[Advisory, ...]:
 
     advisories: list[Advisory] = []
     suffixes: dict[str, int] = {}
-    for index, value in enumerate(array(doc, "vulnerabilities", source, "$")):
+    vulnerabilities = array(doc, "vulnerabilities", source, "$")
+    own_record = len(vulnerabilities) == 1 and _RECORD_TRACKING_ID.fullmatch(tracking_id)
+    for index, value in enumerate(vulnerabilities):
         path = f"$.vulnerabilities[{index}]"
         vuln = json_object(value, source, path)
         cve = optional_str(vuln, "cve", source, path)
@@ -600,7 +621,7 @@ def parse_csaf(obj: object, *, source: str) -> tuple[Advisory, ...]:
                 references.append(Reference("FIX", url))
         advisories.append(
             Advisory(
-                id=f"{tracking_id}:{suffix}",
+                id=tracking_id if own_record else f"{tracking_id}:{suffix}",
                 modified=modified,
                 published=published,
                 aliases=tuple(aliases),

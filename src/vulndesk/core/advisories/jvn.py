@@ -1,6 +1,6 @@
-"""The JVN codec: JVN iPedia / MyJVN XML (JVNRSS and VULDEF) to :class:`Advisory`.
+"""The JVN codec: JVN iPedia / MyJVN documents (JVNRSS, VULDEF, JVN CSAF) to :class:`Advisory`.
 
-Two documents of the MyJVN API (reference/feeds.md, "JVN iPedia / MyJVN API"), both read into
+Three documents of the MyJVN API (reference/feeds.md, "JVN iPedia / MyJVN API"), all read into
 Advisories with ``source="jvn"``:
 
 - **JVNRSS** (``getVulnOverviewList``, and the RSS feeds ``jvndb_new.rdf``): RSS 1.0 items with
@@ -19,11 +19,27 @@ Advisories with ``source="jvn"``:
   CWE ids, URLs), ``DateFirstPublished`` and ``DateLastUpdated``. ``VersionNumber`` is free text
   ("1.0.0 およびそれ以前": "1.0.0 and earlier"), kept as a :class:`VersionEntry` with
   ``version_type="jvn-text"``: it names versions in words, never one to compare exactly.
+- **JVN CSAF** (``getVulnDetailInfo`` with ``feed=oka``, MyJVN API 4.0; :func:`parse_jvn_csaf`):
+  one JVN iPedia record as a CSAF document, read with the CSAF codec
+  (:mod:`vulndesk.core.advisories.csaf`) and folded into one JVN record like VULDEF's: the
+  tracking id (``JVNDB-YYYY-NNNNNN``) is the id, every vulnerability's CVE an alias, their
+  product statements, scores, CWEs and references together, severity rated by ``JVN``,
+  remediation texts in ``database_specific["solutions"]``. What reference/feeds.md says of this
+  API is one line ("answers JSON and gives detail records as CSAF"); the rest follows MyJVN's own
+  documentation (github.com/MyJVN/np, ``docs/getVulnDetailInfo_api_oka.md`` and its examples;
+  its JSON schema is "TBD"), checked against no live answer. The answer is "CSAF 2.1-based"
+  (``csaf_version`` "2.1", ``category`` ``myjvn_security_advisory``, scores in ``metrics[]``,
+  ``cwes[]``, ``"cve": ""`` when there is none), carries MyJVN's ``status`` object (``retCd`` 1
+  and ``errCd``/``errMsg`` on error, read here as for the XML documents) and a ``jvn_extension``
+  whose ``affected[]`` (vendor, product, CVE 5-style ``versions[]``) is the only place the
+  affected versions are: they become the versions of the product statement of the same vendor
+  and product, where the product tree named no version for an affected product.
 
-Text is in the document's language: ``lang`` given by the caller, else the root's ``xml:lang``,
-else the ``status:Status`` ``lang`` attribute, else ``ja`` (JVN iPedia's primary language). The
-Japanese and English feeds describe the same records: each language's document is read as a
-record of its own (the server keeps both, as two records of one vulnerability).
+Text is in the document's language: ``lang`` given by the caller, else the root's ``xml:lang``
+(CSAF: ``document.lang``), else the ``status:Status`` ``lang`` attribute, else ``ja`` (JVN
+iPedia's primary language). The Japanese and English feeds describe the same records: each
+language's document is read as a record of its own (the server keeps both, as two records of one
+vulnerability, ``jvn:<id>@ja`` and ``jvn:<id>@en``).
 
 Elements are matched by their *local* name, whatever the namespace: MyJVN has served several
 versions of the ``sec:`` module (``http://jvn.jp/rss/mod_sec/3.0/`` today, 2.0 before) and of the
@@ -38,16 +54,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
 from xml.etree.ElementTree import Element, ParseError
 
+import orjson
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from vulndesk.core.advisories.csaf import csaf_document_id, parse_csaf
+from vulndesk.core.advisories.jsonfields import array, fail, json_object, optional_str
 from vulndesk.core.advisories.model import (
     Advisory,
+    ExploitEvidence,
     LocalizedText,
     ProductStatement,
     Reference,
@@ -61,6 +82,7 @@ from vulndesk.core.ids.cpe import parse_cpe
 __all__ = [
     "NAMESPACES",
     "parse_jvn",
+    "parse_jvn_csaf",
     "parse_jvnrss",
     "parse_vuldef",
     "read_jvn",
@@ -83,6 +105,8 @@ _MAX_DOCUMENT: Final = 64 << 20
 _CVE: Final = re.compile(r"CVE-\d{4}-\d{4,}")
 _JVN_ID: Final = re.compile(r"JVN(?:VU|TA)?#\d{8}|JVNDB-\d{4}-\d{6}")
 _CWE: Final = re.compile(r"CWE-\d+")
+_JVNDB_ID: Final = re.compile(r"JVNDB-\d{4}-\d{6}")
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 
 # --- XML helpers ----------------------------------------------------------------------------------
@@ -452,10 +476,182 @@ def parse_vuldef(
     )
 
 
+# --- JVN CSAF ------------------------------------------------------------------------------------
+
+
+def _check_json_status(doc: dict[str, Any], source: str) -> None:
+    # MyJVN API 4.0 answers its common status as an object ("status"; "status:Status" in an
+    # older version of its documentation), with retCd 0 or 1 as a number or a string
+    for key in ("status", "status:Status"):
+        status = doc.get(key)
+        if isinstance(status, dict) and str(status.get("retCd", "0")).strip() not in ("", "0"):
+            code, message = status.get("errCd") or "", status.get("errMsg") or ""
+            raise AdvisoryError(
+                f"MyJVN answered an error: {code} {message}".strip(),
+                source=source,
+                location=f"$.{key}",
+            )
+
+
+def _extension_versions(
+    doc: dict[str, Any], source: str
+) -> dict[tuple[str, str], tuple[VersionEntry, ...]]:
+    """Return the versions ``jvn_extension.affected[]`` gives per (vendor, product)."""
+    if doc.get("jvn_extension") is None:
+        return {}
+    extension = json_object(doc["jvn_extension"], source, "$.jvn_extension")
+    out: dict[tuple[str, str], tuple[VersionEntry, ...]] = {}
+    for i, value in enumerate(array(extension, "affected", source, "$.jvn_extension")):
+        where = f"$.jvn_extension.affected[{i}]"
+        item = json_object(value, source, where)
+        if "vendor" not in item and "product" not in item:
+            continue  # MyJVN's documentation opens the list with a {"$comment": ...} element
+        vendor = (optional_str(item, "vendor", source, where) or "").strip()
+        product = (optional_str(item, "product", source, where) or "").strip()
+        entries: list[VersionEntry] = []
+        for j, entry_value in enumerate(array(item, "versions", source, where)):
+            at = f"{where}.versions[{j}]"
+            entry = json_object(entry_value, source, at)
+            version = optional_str(entry, "version", source, at)
+            status = optional_str(entry, "status", source, at)
+            if not version or not version.strip():
+                raise fail(source, f"{at}.version", "a non-empty string", version)
+            if status not in ("affected", "unaffected", "unknown"):
+                raise fail(source, f"{at}.status", "affected, unaffected or unknown", status)
+            version_type = optional_str(entry, "versionType", source, at)
+            entries.append(
+                VersionEntry(
+                    version.strip(),
+                    status,
+                    # "custom": JVN's word for "no particular scheme"
+                    None if version_type in (None, "", "custom") else version_type,
+                    less_than=optional_str(entry, "lessThan", source, at),
+                    less_than_or_equal=optional_str(entry, "lessThanOrEqual", source, at),
+                )
+            )
+        out[(vendor, product)] = out.get((vendor, product), ()) + tuple(entries)
+    return out
+
+
+def _with_versions(
+    statements: list[ProductStatement],
+    versions: dict[tuple[str, str], tuple[VersionEntry, ...]],
+) -> tuple[ProductStatement, ...]:
+    """Return ``statements`` with the extension's versions on the affected products the product
+    tree named without a version, and a statement of their own for products it did not name."""
+    out: list[ProductStatement] = []
+    used: set[tuple[str, str]] = set()
+    for statement in statements:
+        key = (statement.vendor, statement.product)
+        if key in versions and statement.default_status == "affected" and not statement.versions:
+            used.add(key)
+            # the listed versions are what JVN knows affected; of the others it says nothing
+            statement = replace(statement, versions=versions[key], default_status="unknown")
+        out.append(statement)
+    for (vendor, product), entries in versions.items():
+        if (vendor, product) not in used and not any(
+            s.vendor == vendor and s.product == product for s in out
+        ):
+            out.append(ProductStatement(vendor, product, entries))
+    return tuple(out)
+
+
+def _solutions(doc: dict[str, Any]) -> list[str]:
+    """Return the remediation texts of every vulnerability, once each (parse_csaf checked the
+    shapes)."""
+    texts: list[str] = []
+    for vuln in doc.get("vulnerabilities") or ():
+        for remedy in vuln.get("remediations") or ():
+            text = remedy.get("details")
+            if isinstance(text, str) and text.strip() and text.strip() not in texts:
+                texts.append(text.strip())
+    return texts
+
+
+def _unique(items: Iterable[Any]) -> list[Any]:
+    return list(dict.fromkeys(items))
+
+
+def parse_jvn_csaf(obj: object, *, source: str, lang: str | None = None) -> Advisory:
+    """Return the JVN record a JVN iPedia CSAF document (decoded JSON) holds (module docstring).
+
+    Raise AdvisoryError naming ``source`` and the JSON path when it is not a CSAF document, its
+    tracking id is not a JVN iPedia id, it lists no vulnerability, or it carries a MyJVN error.
+    """
+    doc = json_object(obj, source, "$", "a CSAF document (a JSON object)")
+    _check_json_status(doc, source)
+    parts = parse_csaf(doc, source=source)
+    record_id = csaf_document_id(doc)
+    if not _JVNDB_ID.fullmatch(record_id):
+        raise AdvisoryError(
+            f"not a JVN iPedia record: the tracking id is {record_id!r}, expected "
+            "JVNDB-YYYY-NNNNNN",
+            source=source,
+            location="$.document.tracking.id",
+        )
+    if not parts:
+        raise AdvisoryError(
+            "a JVN iPedia record without vulnerabilities: nothing to match",
+            source=source,
+            location="$.vulnerabilities",
+        )
+    document = doc["document"]
+    lang = lang or optional_str(document, "lang", source, "$.document") or "ja"
+    title = parts[0].titles[0].text if parts[0].titles else None
+    details = "\n\n".join(_unique(p.details for p in parts if p.details)) or None
+    first = dict(parts[0].database_specific or {}).get("csaf") or {}
+    specific: dict[str, Any] = {
+        "csaf": {
+            **{k: v for k, v in first.items() if k not in ("vulnerability", "product_status")},
+            "product_status": [
+                (p.database_specific or {})["csaf"]["product_status"] for p in parts
+            ],
+        }
+    }
+    solutions = _solutions(doc)
+    if solutions:
+        specific["solutions"] = solutions
+    statements: list[ProductStatement] = _unique(s for p in parts for s in p.products)
+    exploitation: list[ExploitEvidence] = _unique(e for p in parts for e in p.exploitation)
+    return Advisory(
+        id=record_id,
+        modified=parts[0].modified,
+        published=parts[0].published,
+        aliases=tuple(_unique(a for p in parts for a in p.aliases if a != record_id)),
+        summary=title,
+        details=details,
+        severity=tuple(
+            _unique(Severity(s.type, s.score, "JVN") for p in parts for s in p.severity)
+        ),
+        references=tuple(_unique(r for p in parts for r in p.references)),
+        database_specific=specific,
+        schema_version=parts[0].schema_version,
+        source="jvn",
+        products=_with_versions(statements, _extension_versions(doc, source)),
+        cwes=tuple(_unique(c for p in parts for c in p.cwes if _CWE.fullmatch(c))),
+        titles=(LocalizedText(lang, title),) if title else (),
+        descriptions=(LocalizedText(lang, details),) if details else (),
+        exploitation=tuple(exploitation),
+    )
+
+
+def _jvn_json(data: bytes, source: str, lang: str | None) -> list[Advisory | RecordProblem]:
+    try:
+        obj = orjson.loads(data.removeprefix(_UTF8_BOM))
+    except orjson.JSONDecodeError as e:
+        raise AdvisoryError(
+            f"not valid JSON (a JVN CSAF document was expected): {e}", source=source
+        ) from e
+    return [parse_jvn_csaf(obj, source=source, lang=lang)]
+
+
 def parse_jvn(
     data: bytes, *, source: str, lang: str | None = None
 ) -> list[Advisory | RecordProblem]:
-    """Return the records of a JVNRSS or VULDEF document, telling them apart by the root."""
+    """Return the records of a JVNRSS, VULDEF or JVN CSAF document, telling them apart by the
+    root (a JSON object is a JVN CSAF document)."""
+    if data.removeprefix(_UTF8_BOM).lstrip()[:1] == b"{":
+        return _jvn_json(data, source, lang)
     root_name = _local(_parse_xml(data, source).tag)
     if root_name == "VULDEF-Document":
         return parse_vuldef(data, source=source, lang=lang)

@@ -36,9 +36,14 @@ transport reason (timeout, 5xx, truncated body) is not counted as handled, so th
 it; a refused one is (fetching the same tampered bytes again would not help; a corrected document
 gets a new timestamp).
 
-HTTP is deliberately small and self-contained: bounded sizes, timeouts, ``Retry-After`` on 429 and
-503 (bounded both in count and in wait), and redirects followed only on the same host unless
-:attr:`SyncOptions.follow_cross_host_redirects` says otherwise, in which case the result notes it.
+HTTP goes through :class:`~vulndesk.core.feeds.http.PoliteClient` (:func:`csaf_client` builds it
+from the options): bounded sizes, timeouts, bounded retries of transient failures (429 and 5xx,
+with ``Retry-After`` honoured up to :attr:`SyncOptions.max_retry_after`; timeouts, connection
+errors and truncated bodies), and redirects followed only within the origin (scheme, host and
+port) of the URL that answered, unless :attr:`SyncOptions.follow_cross_host_redirects` says
+otherwise, in which case the result notes each one that left its origin. Same-origin is the rule
+this sync has always kept (CSAF 2.0 section 7.1.6 asks providers not to redirect at all; where a
+redirect is inevitable, one within the origin cannot hand the documents to another party).
 ``base_url_rewrite`` maps URL prefixes the provider writes (``https://www.cisa.gov/...``) to where
 the files really are (a mirror, or a test server on loopback).
 """
@@ -50,24 +55,27 @@ import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, Unpack
 from urllib.parse import urljoin, urlsplit
 
-import httpx
 import orjson
 
 from vulndesk.core.advisories.csaf import csaf_document_id
 from vulndesk.core.advisories.osv import format_timestamp, parse_timestamp
-from vulndesk.core.errors import AdvisoryError
-from vulndesk.core.feeds.csaf_http import (
-    CsafProviderError,
-    SignaturePolicy,
-    SyncOptions,
-    _Fetched,
-    _Http,
+from vulndesk.core.errors import AdvisoryError, VulndeskError
+from vulndesk.core.feeds.http import (
+    ClientOptions,
+    FeedError,
+    FeedStatusError,
+    PoliteClient,
+    RateLimit,
+    RetryPolicy,
+    origin,
 )
 from vulndesk.core.feeds.openpgp import OpenPgpError, SignatureOutcome, TrustedKeyring
 
@@ -80,6 +88,7 @@ __all__ = [
     "SyncCursor",
     "SyncOptions",
     "SyncSummary",
+    "csaf_client",
     "discover_provider",
     "sync_csaf_provider",
 ]
@@ -87,8 +96,128 @@ __all__ = [
 _MiB = 1 << 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+SignaturePolicy = Literal["require", "verify-if-present", "skip"]
 HashOutcome = Literal["verified", "mismatch", "missing", "skipped"]
 DocumentStatus = Literal["accepted", "rejected", "failed"]
+
+
+class CsafProviderError(VulndeskError):
+    """The provider could not be read: discovery, a listing or a download failed.
+
+    ``url`` names what was being fetched; the message says what went wrong there.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        self.url = url
+        self.message = message
+        super().__init__(f"{url}: {message}" if url else message)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """How a sync talks to the provider and what it accepts.
+
+    ``base_url_rewrite`` pairs ``(prefix, replacement)``: a URL starting with ``prefix`` is
+    fetched from ``replacement`` + the rest. ``max_retries`` counts the tries after the first for
+    a transient failure; ``max_retry_after`` bounds one wait a 429 or 5xx asks for (a longer one
+    fails the fetch rather than stalling the sync). ``follow_cross_host_redirects`` lets redirects
+    leave the origin (another scheme, host or port: "host" in the name is the whole origin), each
+    noted on the document. ``rate_limit`` paces every request, redirect hops included (none by
+    default: a provider's static files are cheap to serve, and CSAF states no limit).
+    """
+
+    signature_policy: SignaturePolicy = "verify-if-present"
+    trusted_keys: tuple[Path, ...] = ()
+    require_hash: bool = False
+    distribution: Literal["auto", "directory", "rolie"] = "auto"
+    base_url_rewrite: tuple[tuple[str, str], ...] = ()
+    max_document_size: int = 32 * _MiB
+    max_listing_size: int = 64 * _MiB
+    timeout: float = 30.0
+    max_retries: int = 3
+    max_retry_after: float = 60.0
+    max_redirects: int = 5
+    follow_cross_host_redirects: bool = False
+    rate_limit: RateLimit | None = None
+    gpg_timeout: float = 30.0
+    user_agent: str = "vulndesk-csaf-sync (+https://github.com/vulndesk)"
+
+
+def csaf_client(options: SyncOptions, **overrides: Unpack[ClientOptions]) -> PoliteClient:
+    """Return the HTTP client a sync with ``options`` uses (see the module docstring);
+    ``overrides`` replace what the options say (a test's clock)."""
+    settings: ClientOptions = {
+        "timeout": options.timeout,
+        "max_bytes": options.max_listing_size,
+        "retry": RetryPolicy(
+            attempts=options.max_retries + 1, retry_after_max=options.max_retry_after
+        ),
+        "redirects": "follow" if options.follow_cross_host_redirects else "same-origin",
+        "max_redirects": options.max_redirects,
+    }
+    settings.update(overrides)
+    return PoliteClient(
+        rate_limit=options.rate_limit, headers={"User-Agent": options.user_agent}, **settings
+    )
+
+
+@dataclass(slots=True)
+class _Fetched:
+    """A body and where it came from: ``url`` after redirects, ``notes`` on those that left
+    their origin."""
+
+    url: str
+    data: bytes
+    notes: list[str] = field(default_factory=list)
+
+
+class _Http:
+    """The sync's GETs: a PoliteClient's answers as _Fetched, its errors as CsafProviderError,
+    and the provider's URLs rewritten (``base_url_rewrite``)."""
+
+    def __init__(self, options: SyncOptions, client: PoliteClient | None) -> None:
+        self.options = options
+        # a feed fetched to tell what the start URL is, kept for listing it right after
+        self.prefetched: dict[str, _Fetched] = {}
+        self.own_client = client is None
+        self.client = client or csaf_client(options)
+
+    def close(self) -> None:
+        if self.own_client:
+            self.client.close()
+
+    def rewrite(self, url: str) -> str:
+        for prefix, replacement in self.options.base_url_rewrite:
+            if url.startswith(prefix):
+                return replacement + url[len(prefix) :]
+        return url
+
+    def get(self, url: str, *, limit: int) -> _Fetched:
+        """Return the body at ``url``; raise CsafProviderError when there is none to read."""
+        fetched = self._get(url, limit=limit, missing_ok=False)
+        assert fetched is not None
+        return fetched
+
+    def get_optional(self, url: str, *, limit: int) -> _Fetched | None:
+        """Return the body at ``url``, or None when the server answers 404 or 410."""
+        return self._get(url, limit=limit, missing_ok=True)
+
+    def _get(self, url: str, *, limit: int, missing_ok: bool) -> _Fetched | None:
+        try:
+            response = self.client.get(url, max_bytes=limit)
+        except FeedStatusError as e:
+            if missing_ok and e.status in (404, 410):
+                return None
+            raise CsafProviderError(e.message, url=e.url) from e
+        except FeedError as e:
+            raise CsafProviderError(e.message, url=e.url) from e
+        hops = (response.url, *response.redirects)
+        notes = [
+            f"redirected from {here} to {there}"
+            for here, there in pairwise(hops)
+            if origin(here) != origin(there)
+        ]
+        return _Fetched(response.final_url, response.content, notes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,27 +376,20 @@ def _discover(http: _Http, start: str) -> ProviderMetadata:
             return _from_url(http, start)
         origins, domain = [f"{parts.scheme}://{parts.netloc}"], None
     tried: list[str] = []
-    for origin in origins:
-        url = f"{origin}/.well-known/csaf/provider-metadata.json"
-        tried.append(url)
-        fetched = _try(http, url)
+    for base in origins:
+        fetched = _try(http, f"{base}/.well-known/csaf/provider-metadata.json", tried)
         if fetched is not None:
             return _metadata(_json(fetched, "provider metadata"), fetched.url)
-        url = f"{origin}/.well-known/security.txt"
-        tried.append(url)
-        fetched = _try(http, url)
+        fetched = _try(http, f"{base}/.well-known/security.txt", tried)
         if fetched is not None:
             for line in fetched.data.decode("utf-8", "replace").splitlines():
                 name, _, value = line.partition(":")
                 if name.strip().lower() == "csaf" and value.strip():
-                    tried.append(value.strip())
-                    found = _try(http, value.strip())
+                    found = _try(http, value.strip(), tried)
                     if found is not None:
                         return _metadata(_json(found, "provider metadata"), found.url)
     if domain is not None:
-        url = f"https://csaf.data.security.{domain}/"
-        tried.append(url)
-        fetched = _try(http, url)
+        fetched = _try(http, f"https://csaf.data.security.{domain}/", tried)
         if fetched is not None:
             return _metadata(_json(fetched, "provider metadata"), fetched.url)
     raise CsafProviderError(
@@ -275,11 +397,16 @@ def _discover(http: _Http, start: str) -> ProviderMetadata:
     )
 
 
-def _try(http: _Http, url: str) -> _Fetched | None:
+def _try(http: _Http, url: str, tried: list[str]) -> _Fetched | None:
+    """Return the body at ``url``, or None after noting in ``tried`` that (and why) it failed."""
     try:
-        return http.get_optional(http.rewrite(url), limit=http.options.max_listing_size)
-    except CsafProviderError:
+        fetched = http.get_optional(http.rewrite(url), limit=http.options.max_listing_size)
+    except CsafProviderError as e:
+        tried.append(f"{url} ({e.message})")
         return None
+    if fetched is None:
+        tried.append(url)
+    return fetched
 
 
 def _from_url(http: _Http, url: str) -> ProviderMetadata:
@@ -298,11 +425,12 @@ def _from_url(http: _Http, url: str) -> ProviderMetadata:
 
 
 def discover_provider(
-    start: str, *, options: SyncOptions | None = None, client: httpx.Client | None = None
+    start: str, *, options: SyncOptions | None = None, client: PoliteClient | None = None
 ) -> ProviderMetadata:
     """Return the provider metadata ``start`` leads to (see the module docstring for its forms).
 
-    Raise CsafProviderError naming every URL tried when none answers.
+    ``client`` replaces the one :func:`csaf_client` would build (it is not closed). Raise
+    CsafProviderError naming every URL tried when none answers.
     """
     http = _Http(options or SyncOptions(), client)
     try:
@@ -448,7 +576,8 @@ class CsafProviderSync:
     Documents are handled oldest first. :attr:`cursor` is valid at any point of the iteration
     (also after an exception or a ``break``) and continues from there. Use it as a context
     manager, or exhaust or close the iterator, so that its HTTP client and temporary GNUPGHOME
-    go away.
+    go away. ``client`` replaces the one :func:`csaf_client` builds from the options (tests, a
+    proxy); the sync does not close it.
     """
 
     def __init__(
@@ -457,7 +586,7 @@ class CsafProviderSync:
         *,
         options: SyncOptions | None = None,
         cursor: SyncCursor | None = None,
-        client: httpx.Client | None = None,
+        client: PoliteClient | None = None,
     ) -> None:
         self.start = start
         self.options = options or SyncOptions()
@@ -639,7 +768,7 @@ def sync_csaf_provider(
     *,
     options: SyncOptions | None = None,
     cursor: SyncCursor | None = None,
-    client: httpx.Client | None = None,
+    client: PoliteClient | None = None,
 ) -> SyncSummary:
     """Run a whole sync, calling ``on_document`` with each result; return the counts and cursor.
 

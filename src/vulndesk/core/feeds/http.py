@@ -12,7 +12,20 @@
   small compressed body cannot expand without limit), and downloads streamed to a file that only
   appears, atomically, once complete;
 - conditional GET (``If-None-Match`` / ``If-Modified-Since``), where 304 is an answer, not an error;
+- redirects followed one hop at a time (each hop paced like a request, its body never read, at
+  most ``max_redirects``), and with ``redirects="same-origin"`` refused when a hop leaves the
+  origin it came from (see below);
 - ``User-Agent: vulndesk/<version>`` and optional extra headers (NVD's ``apiKey``).
+
+**Origins.** Two URLs have the same origin when scheme, host and port are equal (RFC 6454; the
+default port counts as written out, so ``https://a.example`` and ``https://a.example:443`` are
+one origin). Anything else is another origin: ``http`` to ``https`` on one host, another port,
+and another name for the same machine (``127.0.0.1`` and ``localhost``), since the client cannot
+know two names serve the same documents. The CSAF provider sync uses this rule: a provider's
+documents come from where its metadata says, not from wherever a redirect points (CSAF 2.0
+section 7.1.6 says redirects SHOULD NOT be used at all; the same-origin exception is vulndesk's).
+It is stricter than "same domain" on purpose: equal names are all a client can compare without
+trusting DNS or guessing where a registrable domain ends.
 
 Time comes from an injectable :class:`Clock`, so tests check pacing without waiting.
 Every error is a :class:`FeedError` whose message names the URL (and the status when there is one).
@@ -47,6 +60,7 @@ __all__ = [
     "FeedCursorError",
     "FeedError",
     "FeedFormatError",
+    "FeedRedirectRefused",
     "FeedResponse",
     "FeedStatusError",
     "FeedStream",
@@ -56,9 +70,11 @@ __all__ = [
     "FeedUnavailable",
     "PoliteClient",
     "RateLimit",
+    "RedirectPolicy",
     "RetryPolicy",
     "SlidingWindowLimiter",
     "SystemClock",
+    "origin",
     "parse_retry_after",
 ]
 
@@ -67,6 +83,8 @@ DEFAULT_MAX_BYTES = 64 << 20
 _CHUNK = 64 << 10
 
 Params = Mapping[str, str | int]
+#: ``follow``: every redirect (up to ``max_redirects``); ``same-origin``: only within the origin
+RedirectPolicy = Literal["follow", "same-origin"]
 _T = TypeVar("_T")
 
 
@@ -94,6 +112,17 @@ class FeedUnavailable(FeedError):
         self, message: str, *, url: str, status: int | None = None, attempts: int = 1
     ) -> None:
         self.attempts = attempts
+        super().__init__(message, url=url, status=status)
+
+
+class FeedRedirectRefused(FeedStatusError):
+    """A redirect to another origin, refused because the client follows same-origin ones only.
+
+    ``url`` is the URL that answered with the redirect, ``target`` where it pointed.
+    """
+
+    def __init__(self, message: str, *, url: str, status: int, target: str) -> None:
+        self.target = target
         super().__init__(message, url=url, status=status)
 
 
@@ -252,7 +281,9 @@ def parse_retry_after(value: str, now: datetime) -> float | None:
 class FeedResponse:
     """What a GET returned: the body in memory (``get``) or in a file (``download``).
 
-    A 304 answer to a conditional request has ``status`` 304, no content and no path.
+    A 304 answer to a conditional request has ``status`` 304, no content and no path. ``url`` is
+    the URL asked for; ``redirects`` the URLs it was redirected to, in order (the answer came
+    from the last one).
     """
 
     url: str
@@ -262,6 +293,12 @@ class FeedResponse:
     path: Path | None = None
     size: int = 0
     sha256: str = ""
+    redirects: tuple[str, ...] = ()
+
+    @property
+    def final_url(self) -> str:
+        """Return the URL the answer came from: the last redirect's target, else ``url``."""
+        return self.redirects[-1] if self.redirects else self.url
 
     @property
     def not_modified(self) -> bool:
@@ -291,10 +328,18 @@ class FeedStream:
     subclasses naming the URL; they are not retried, because the caller has consumed part of it.
     """
 
-    def __init__(self, response: httpx.Response, *, url: str, max_bytes: int) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        url: str,
+        max_bytes: int,
+        redirects: tuple[str, ...] = (),
+    ) -> None:
         self.response = response
         self.url = url
         self.max_bytes = max_bytes
+        self.redirects = redirects
         self.bytes_read = 0
 
     @property
@@ -367,6 +412,8 @@ class ClientOptions(TypedDict, total=False):
     rng: random.Random
     transport: httpx.BaseTransport
     trust_env: bool
+    redirects: RedirectPolicy
+    max_redirects: int
 
 
 @dataclass(slots=True)
@@ -381,7 +428,10 @@ class PoliteClient:
     """An HTTP client that paces, retries and bounds every GET (see the module docstring).
 
     Use it as a context manager, or call :meth:`close`. It is meant for one feed at a time: the
-    rate limit belongs to the client, so give each source its own client.
+    rate limit belongs to the client, so give each source its own client. ``redirects`` says
+    which redirects it follows (``follow``: all; ``same-origin``: those that stay on the origin
+    of the URL that answered, others raise :class:`FeedRedirectRefused`), ``max_redirects`` how
+    many in a row.
     """
 
     def __init__(
@@ -396,8 +446,16 @@ class PoliteClient:
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
         trust_env: bool = True,
+        redirects: RedirectPolicy = "follow",
+        max_redirects: int = 20,
     ) -> None:
+        if redirects not in ("follow", "same-origin"):
+            raise ValueError(f"redirects must be 'follow' or 'same-origin', not {redirects!r}")
+        if max_redirects < 0:
+            raise ValueError(f"max_redirects must not be negative, not {max_redirects}")
         self.clock: Clock = clock or SystemClock()
+        self.redirects: RedirectPolicy = redirects
+        self.max_redirects = max_redirects
         self.rate_limit = rate_limit
         self.retry = retry or RetryPolicy()
         self.max_bytes = max_bytes
@@ -407,7 +465,8 @@ class PoliteClient:
         self._http = httpx.Client(
             headers={"User-Agent": USER_AGENT, **(headers or {})},
             timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
+            # redirects are followed by _send, hop by hop, so that each is checked and paced
+            follow_redirects=False,
             transport=transport,
             trust_env=trust_env,
         )
@@ -439,7 +498,7 @@ class PoliteClient:
         """
         limit = self.max_bytes if max_bytes is None else max_bytes
 
-        def read(response: httpx.Response, shown: str) -> FeedResponse:
+        def read(response: httpx.Response, shown: str, redirects: tuple[str, ...]) -> FeedResponse:
             stream = FeedStream(response, url=shown, max_bytes=limit)
             content = b"".join(stream.iter_bytes())
             return FeedResponse(
@@ -449,6 +508,7 @@ class PoliteClient:
                 content=content,
                 size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(),
+                redirects=redirects,
             )
 
         return self._request(url, params, _conditional(headers, etag, last_modified), read)
@@ -473,9 +533,11 @@ class PoliteClient:
         limit = self.max_bytes if max_bytes is None else max_bytes
         part = dest.with_name(dest.name + ".part")
 
-        def save(response: httpx.Response, shown: str) -> FeedResponse:
+        def save(response: httpx.Response, shown: str, redirects: tuple[str, ...]) -> FeedResponse:
             if response.status_code == 304:
-                return FeedResponse(url=shown, status=304, headers=response.headers)
+                return FeedResponse(
+                    url=shown, status=304, headers=response.headers, redirects=redirects
+                )
             digest = hashlib.sha256()
             size = 0
             stream = FeedStream(response, url=shown, max_bytes=limit)
@@ -495,6 +557,7 @@ class PoliteClient:
                 path=dest,
                 size=size,
                 sha256=digest.hexdigest(),
+                redirects=redirects,
             )
 
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -516,9 +579,9 @@ class PoliteClient:
         limit = self.max_bytes if max_bytes is None else max_bytes
         opened: list[httpx.Response] = []
 
-        def keep(response: httpx.Response, shown: str) -> FeedStream:
+        def keep(response: httpx.Response, shown: str, redirects: tuple[str, ...]) -> FeedStream:
             opened.append(response)
-            return FeedStream(response, url=shown, max_bytes=limit)
+            return FeedStream(response, url=shown, max_bytes=limit, redirects=redirects)
 
         body = self._request(url, params, dict(headers or {}), keep, close=False)
         try:
@@ -532,11 +595,12 @@ class PoliteClient:
         url: str,
         params: Params | None,
         headers: Mapping[str, str],
-        consume: Callable[[httpx.Response, str], _T],
+        consume: Callable[[httpx.Response, str, tuple[str, ...]], _T],
         *,
         close: bool = True,
     ) -> _T:
-        """Return ``consume(response, url)`` for the first good answer, retrying transient ones."""
+        """Return ``consume(response, url, redirects)`` for the first good answer, retrying
+        transient ones."""
         try:
             request = self._http.build_request("GET", url, params=params, headers=headers)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as e:
@@ -558,13 +622,13 @@ class PoliteClient:
         request: httpx.Request,
         shown: str,
         conditional: bool,
-        consume: Callable[[httpx.Response, str], _T],
+        consume: Callable[[httpx.Response, str, tuple[str, ...]], _T],
         close: bool,
     ) -> _T | _Failure:
         """Return what ``consume`` made of one try's response, or the transient failure."""
         response: httpx.Response | None = None
         try:
-            response = self._http.send(request, stream=True)
+            response, redirects = self._send(request, shown)
             status = response.status_code
             if status in self.retry.statuses:
                 after = response.headers.get("retry-after")
@@ -576,7 +640,7 @@ class PoliteClient:
                 )
             if not (200 <= status < 300 or (status == 304 and conditional)):
                 raise FeedStatusError(f"HTTP {status}", url=shown, status=status)
-            result = consume(response, shown)
+            result = consume(response, shown, redirects)
         except FeedTimeout as e:
             return _Failure("timeout", e.message)
         except FeedTruncated as e:
@@ -585,14 +649,48 @@ class PoliteClient:
             return _Failure("timeout", f"timed out after {self.timeout:g} s ({type(e).__name__})")
         except httpx.UnsupportedProtocol as e:
             raise FeedError(f"unsupported URL: {e}", url=shown) from e
-        except httpx.TooManyRedirects as e:
-            raise FeedStatusError(f"too many redirects: {e}", url=shown) from e
         except httpx.TransportError as e:
             return _Failure("connection", f"connection failed: {str(e) or type(e).__name__}")
         finally:
             if response is not None and (close or not _is_success(response)):
                 response.close()
         return result
+
+    def _send(self, request: httpx.Request, shown: str) -> tuple[httpx.Response, tuple[str, ...]]:
+        """Return the response to ``request`` after following its redirects, and their targets.
+
+        Each hop is a request of its own for the rate limit; a redirect's body is never read.
+        Raise FeedRedirectRefused for a hop to another origin under ``same-origin``, and
+        FeedStatusError past ``max_redirects`` hops.
+        """
+        response = self._http.send(request, stream=True)
+        targets: list[str] = []
+        try:
+            while response.next_request is not None:
+                target = response.next_request
+                status = response.status_code
+                if len(targets) >= self.max_redirects:
+                    raise FeedStatusError(
+                        f"more than {self.max_redirects} redirects", url=shown, status=status
+                    )
+                here, there = origin(response.url), origin(target.url)
+                if self.redirects == "same-origin" and here != there:
+                    raise FeedRedirectRefused(
+                        f"HTTP {status} redirects from {here} to {there}, another origin: "
+                        "not followed (this client follows same-origin redirects only)",
+                        url=str(response.url),
+                        status=status,
+                        target=str(target.url),
+                    )
+                response.close()
+                targets.append(str(target.url))
+                if self._limiter is not None:
+                    self._limiter.acquire()
+                response = self._http.send(target, stream=True)
+        except BaseException:
+            response.close()
+            raise
+        return response, tuple(targets)
 
     def _pause_before_retry(self, failure: _Failure, url: str, attempt: int) -> None:
         """Sleep before the next try, or raise when the retry budget or patience is spent."""
@@ -610,6 +708,13 @@ class PoliteClient:
             self.clock.sleep(failure.retry_after)
         else:
             self.clock.sleep(self.retry.backoff(attempt, self._rng))
+
+
+def origin(url: str | httpx.URL) -> str:
+    """Return the origin of ``url``: ``scheme://host[:port]``, the port only when not the
+    scheme's default (the module docstring says why origins, not hosts, are compared)."""
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
 
 
 def _is_success(response: httpx.Response) -> bool:

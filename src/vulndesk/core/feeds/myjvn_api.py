@@ -1,4 +1,5 @@
-"""MyJVN API (JVN iPedia, ``feed=hnd``): overview lists paged by last-update date, and details.
+"""MyJVN API (JVN iPedia): overview lists paged by last-update date (``feed=hnd``), and details
+as VULDEF XML (``feed=hnd``) or as CSAF JSON (``feed=oka``, MyJVN API 4.0).
 
 ``getVulnOverviewList`` answers JVNRSS 3.2 (RSS 1.0 + ``sec:``) with a MyJVN ``status:Status``
 element whose attributes say how to page: ``retCd`` (0 ok, 1 error with ``errCd``/``errMsg``),
@@ -8,6 +9,22 @@ the last-update date (``datePublished*``); the three ``rangeDate*`` defaults ("p
 switched off (``n``) so that only the explicit range applies (MyJVN API docs, getVulnOverviewList).
 Both languages are fetched (``ja`` is the primary text, ``en`` the translation), one after the
 other. ``getVulnDetailInfo`` answers VULDEF for one ``JVNDB-YYYY-NNNNNN``.
+
+**Detail records as CSAF** (``details="csaf"``). With ``feed=oka`` (MyJVN API 4.0),
+``getVulnDetailInfo&feed=oka&vulnId=...&lang=ja|en`` answers the record as JSON shaped like CSAF
+(reference/feeds.md: "answers JSON and gives detail records as CSAF"). The shape the codec
+expects is in :mod:`vulndesk.core.advisories.jvn`, from MyJVN's own documentation, not checked
+against a live answer; that documentation also says ``ft`` picks the form (``jvncsaf`` by
+default, so it is not sent), and an older version of it named the method ``getVulnCsafInfo``.
+The sync then stores, for each record an overview page lists, its detail in the page's language
+instead of the overview item: scores, CWEs, remediations and (through JVN's extension) affected
+versions that the overview does not carry. The overview list itself still comes from JVNRSS
+(``feed=hnd``): its JSON form under ``feed=oka`` is not in our references (MyJVN's repository
+documents one, unchecked), and JVNRSS's paging is what the cursor is built on. An answer that is
+not JSON, carries a MyJVN error, is not a CSAF document or is about another record fails the
+sync with an error naming the URL and what was expected; the page is asked again next time.
+This costs one call per record per language, each ``pause`` apart: 100 calls and seconds for a
+full page in both languages.
 
 JVN has no formal rate limit but asks for restraint: every call waits ``pause`` seconds (1 by
 default) after the previous one. Dates are Japan's (JST, UTC+9), as JVN's are.
@@ -26,10 +43,12 @@ from datetime import date, timedelta, timezone
 from typing import Literal
 from xml.etree.ElementTree import Element
 
+import orjson
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from vulndesk.core.errors import IdentifierError
+from vulndesk.core.advisories.csaf import csaf_document_id
+from vulndesk.core.errors import AdvisoryError, IdentifierError
 from vulndesk.core.feeds.fetching import (
     Cursor,
     FeedBatch,
@@ -46,7 +65,14 @@ from vulndesk.core.feeds.http import (
     PoliteClient,
 )
 
-__all__ = ["JST", "MYJVN_MAX_COUNT_ITEM", "MYJVN_URL", "JvnStatus", "MyJvnFetcher"]
+__all__ = [
+    "JST",
+    "MYJVN_MAX_COUNT_ITEM",
+    "MYJVN_URL",
+    "DetailRecords",
+    "JvnStatus",
+    "MyJvnFetcher",
+]
 
 MYJVN_URL = "https://jvndb.jvn.jp/myjvn"
 MYJVN_MAX_COUNT_ITEM = 50
@@ -54,6 +80,8 @@ JST = timezone(timedelta(hours=9), "JST")
 _STATUS = "{http://jvndb.jvn.jp/myjvn/Status}Status"
 _JVNDB_ID = re.compile(r"JVNDB-\d{4}-\d{6}")
 Lang = Literal["ja", "en"]
+#: what the sync stores per listed record: the overview item itself, or its CSAF detail
+DetailRecords = Literal["none", "csaf"]
 
 
 class JvnStatus:
@@ -73,7 +101,8 @@ class JvnStatus:
 
 
 class MyJvnFetcher:
-    """Fetch JVNRSS overview pages (raw XML) updated since the cursor's date, per language."""
+    """Fetch JVNRSS overview pages (raw XML) updated since the cursor's date, per language, or
+    with ``details="csaf"`` the CSAF detail record of each entry they list (module docstring)."""
 
     source = "jvn"
 
@@ -86,11 +115,15 @@ class MyJvnFetcher:
         page_size: int = MYJVN_MAX_COUNT_ITEM,
         pause: float = 1.0,
         initial_days: int = 365,
+        details: DetailRecords = "none",
     ) -> None:
         if not 1 <= page_size <= MYJVN_MAX_COUNT_ITEM:
             raise ValueError(f"maxCountItem must be 1..50, not {page_size}")
         if not langs or any(lang not in ("ja", "en") for lang in langs):
             raise ValueError(f"languages must be 'ja' and/or 'en', not {langs!r}")
+        if details not in ("none", "csaf"):
+            raise ValueError(f"details must be 'none' or 'csaf', not {details!r}")
+        self.details: DetailRecords = details
         self.client = client
         self.url = url
         self.langs = tuple(langs)
@@ -120,17 +153,28 @@ class MyJvnFetcher:
             yield from self._pages(since, until, lang, start_item, last_lang)
             start_item = 1
 
-    def fetch_detail(self, vuln_id: str, *, lang: Lang = "ja") -> FeedDocument:
-        """Return one record's VULDEF XML, by its id ``JVNDB-YYYY-NNNNNN``."""
+    def fetch_detail(
+        self, vuln_id: str, *, lang: Lang = "ja", feed: Literal["hnd", "oka"] = "hnd"
+    ) -> FeedDocument:
+        """Return one record's detail, by its id ``JVNDB-YYYY-NNNNNN``: VULDEF XML (``hnd``) or
+        a CSAF document (``oka``, checked by :func:`_csaf_detail`)."""
         if not _JVNDB_ID.fullmatch(vuln_id):
             raise IdentifierError(f"not a JVN iPedia id: {vuln_id!r}")
         params: dict[str, str | int] = {
             "method": "getVulnDetailInfo",
-            "feed": "hnd",
+            "feed": feed,
             "vulnId": vuln_id,
             "lang": lang,
         }
         response = self._call(params)
+        if feed == "oka":
+            _csaf_detail(response, vuln_id)
+            return FeedDocument(
+                name=f"{vuln_id} ({lang}, CSAF)",
+                url=response.url,
+                content=response.content,
+                media_type="application/json",
+            )
         JvnStatus(response)
         return FeedDocument(
             name=f"{vuln_id} ({lang})",
@@ -166,7 +210,12 @@ class MyJvnFetcher:
                     url=response.url,
                 )
             documents: tuple[FeedDocument, ...] = ()
-            if status.returned:
+            if status.returned and self.details == "csaf":
+                documents = tuple(
+                    self.fetch_detail(vuln_id, lang=lang, feed="oka")
+                    for vuln_id in _listed_ids(response)
+                )
+            elif status.returned:
                 documents = (
                     FeedDocument(
                         name=f"jvnrss {lang} startItem={item}",
@@ -210,6 +259,54 @@ def _date_params(prefix: str, day: date) -> dict[str, str | int]:
         f"{prefix}M": f"{day.month:02d}",
         f"{prefix}D": f"{day.day:02d}",
     }
+
+
+def _listed_ids(response: FeedResponse) -> list[str]:
+    """Return the ``sec:identifier`` of each item of a JVNRSS page, in order."""
+    root = ElementTree.fromstring(response.content)  # JvnStatus has parsed it safely already
+    ids: list[str] = []
+    items = [e for e in root if str(e.tag).rsplit("}", 1)[-1] == "item"]
+    for n, element in enumerate(items, start=1):
+        ident = next(
+            (e.text or "" for e in element if str(e.tag).rsplit("}", 1)[-1] == "identifier"), ""
+        ).strip()
+        if not _JVNDB_ID.fullmatch(ident):
+            raise FeedFormatError(
+                f"item {n} has no JVN iPedia id in sec:identifier ({ident!r}): its detail "
+                "cannot be asked for",
+                url=response.url,
+            )
+        ids.append(ident)
+    return ids
+
+
+def _csaf_detail(response: FeedResponse, vuln_id: str) -> None:
+    """Check that a ``feed=oka`` detail answer is the CSAF document of ``vuln_id``: raise
+    FeedFormatError (what was expected and what came), or FeedApiError for a MyJVN error."""
+    expected = f"the CSAF document (JSON) of {vuln_id}"
+    try:
+        obj = orjson.loads(response.content)
+    except orjson.JSONDecodeError as e:
+        kind = response.headers.get("content-type", "no Content-Type")
+        head = response.content[:40].decode("utf-8", "replace")
+        raise FeedFormatError(
+            f"expected {expected}, got {kind} starting {head!r} ({e})", url=response.url
+        ) from e
+    if not isinstance(obj, dict):
+        raise FeedFormatError(
+            f"expected {expected}, got a JSON {type(obj).__name__}", url=response.url
+        )
+    for key in ("status", "status:Status"):  # MyJVN's common status, as an object
+        status = obj.get(key)
+        if isinstance(status, dict) and str(status.get("retCd", "0")).strip() not in ("", "0"):
+            message = f"MyJVN error {status.get('errCd') or '?'}: {status.get('errMsg') or ''}"
+            raise FeedApiError(message.rstrip(": "), url=response.url)
+    try:
+        found = csaf_document_id(obj)
+    except AdvisoryError as e:
+        raise FeedFormatError(f"expected {expected}: {e}", url=response.url) from e
+    if found != vuln_id:
+        raise FeedFormatError(f"expected {expected}, got the one of {found!r}", url=response.url)
 
 
 def _status_element(response: FeedResponse) -> Element:

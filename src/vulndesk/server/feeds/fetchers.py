@@ -95,9 +95,19 @@ def fetcher_for(
     if kind is SourceKind.EUVD:
         return EuvdFetcher(client, url=main or rebase(EUVD_API_URL, base_url))
     if kind is SourceKind.JVN:
-        # MyJVN asks for pauses between calls (feeds.md); "pause" in seconds, 1 by default
+        # MyJVN asks for pauses between calls (feeds.md); "pause" in seconds, 1 by default.
+        # "details": "csaf" stores each listed record's CSAF detail (MyJVN API 4.0, feed=oka)
         pause = max(0.0, float(settings.get("pause", 1.0)))
-        return MyJvnFetcher(client, url=main or rebase(MYJVN_URL, base_url), pause=pause)
+        details = settings.get("details") or "none"
+        if details not in ("none", "csaf"):
+            raise InputError(
+                f"details must be 'none' (the overview entries) or 'csaf' (each record's CSAF "
+                f"detail), not {details!r}",
+                source="jvn",
+            )
+        return MyJvnFetcher(
+            client, url=main or rebase(MYJVN_URL, base_url), pause=pause, details=details
+        )
     if kind is SourceKind.OSV:
         ecosystem = str(settings.get("ecosystem") or "")
         return OsvEcosystemFetcher(

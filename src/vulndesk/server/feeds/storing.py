@@ -22,6 +22,7 @@ from django.utils import timezone
 from vulndesk.core.advisories.csaf import parse_csaf_documents
 from vulndesk.core.advisories.cve5 import parse_cve5
 from vulndesk.core.advisories.euvd import parse_euvd
+from vulndesk.core.advisories.jvn import parse_jvn
 from vulndesk.core.advisories.model import Advisory
 from vulndesk.core.advisories.nvd import parse_nvd_documents
 from vulndesk.core.advisories.sources import RawDocument, RecordProblem
@@ -175,6 +176,8 @@ def _items(kind: SourceKind, documents: Iterable[FeedDocument]) -> Iterator[Item
                 yield RecordProblem(doc.name, e.message)
         elif kind is SourceKind.EUVD:
             yield from euvd_items(doc.content, doc.name)
+        elif kind is SourceKind.JVN and doc.media_type == "application/json":
+            yield from jvn_csaf_items(doc)
         elif kind is SourceKind.JVN:
             yield from jvn_records(doc.content, doc.name)
         else:  # pragma: no cover - the kinds above are all that reach here
@@ -196,6 +199,18 @@ def nvd_items(content: bytes, location: str) -> Iterator[Item]:
             yield parsed
         else:
             yield parsed, doc.data.decode(), doc.location
+
+
+def jvn_csaf_items(doc: FeedDocument) -> Iterator[Item]:
+    """Yield the JVN record of a CSAF detail (MyJVN API 4.0), its whole text kept as its own;
+    a document the codec refuses is a problem of its own, not the batch's."""
+    try:
+        (record,) = parse_jvn(doc.content, source=doc.url)
+    except AdvisoryError as e:
+        yield RecordProblem(doc.name, f"{e.location}: {e.message}" if e.location else e.message)
+        return
+    assert isinstance(record, Advisory)  # a CSAF document is one record or an error
+    yield record, doc.content.decode("utf-8"), doc.name
 
 
 def euvd_items(content: bytes, location: str) -> Iterator[Item]:
