@@ -252,6 +252,19 @@ def test_jvn_languages_are_kept_each_with_its_document_and_a_bad_item_is_skipped
     assert (again.created, again.unchanged) == (0, 3)  # the two pages and the detail record
 
 
+def test_a_jvn_csaf_file_in_each_language_is_kept_offline(tmp_path: Path) -> None:
+    for lang in ("ja", "en"):
+        shutil.copy(FEEDS / f"online/myjvn-csaf-JVNDB-2026-012345-{lang}.json", tmp_path)
+    outcome = feeds_import(paths=[tmp_path])
+    assert outcome.created == 2 and outcome.problems == []
+    rows = {row.id: row for row in Advisory.objects.all()}
+    assert set(rows) == {"csaf:JVNDB-2026-012345@ja", "csaf:JVNDB-2026-012345@en"}
+    for lang, row in rows.items():
+        assert row.record_id == "JVNDB-2026-012345"
+        assert {t["lang"] for t in json.loads(row.match)["titles"]} == {lang[-2:]}
+    assert len({row.group_key for row in rows.values()}) == 1
+
+
 def test_a_truncated_nvd_file_stores_nothing(tmp_path: Path) -> None:
     text = json.dumps(nvd_page(*(nvd_cve(f"CVE-2024-{1000 + i}") for i in range(50))))
     cut = tmp_path / "cut.json"

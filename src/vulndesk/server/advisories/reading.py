@@ -126,10 +126,10 @@ def prepare_advisory(advisory: Advisory, raw: str, location: str, format: str) -
     """Return a non-OSV record read by its codec as the import stores it: ``match`` is its
     stored form (``stored.advisory_to_stored``), its packages its ``advisory_lookup_keys``."""
     key = f"{format}:{advisory.id}"
-    if format == "jvn":
-        # JVN publishes each record in Japanese and in English, as two documents: both are
-        # kept, as two records of one alias group (a record joined from both would keep only
-        # one of the documents it came from)
+    if format == "jvn" or (format == "csaf" and advisory.id.startswith("JVNDB-")):
+        # JVN publishes each record in Japanese and in English, as two documents (JVNRSS/VULDEF
+        # or CSAF): both are kept, as two records of one alias group (a record joined from both
+        # would keep only one of the documents it came from)
         key += f"@{_language(advisory)}"
     return PreparedRecord(
         key=key,
