@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="NVD: the environment variable holding the API key (default VULNDESK_NVD_API_KEY)",
     )
     feeds_enable.add_argument(
+        "--jvn-details",
+        choices=["none", "csaf"],
+        help="JVN: store each listed record's CSAF detail (MyJVN API 4.0) instead of its "
+        "overview entry (none)",
+    )
+    feeds_enable.add_argument(
         "--interval", type=_positive_int, metavar="MINUTES", help="time between scheduled syncs"
     )
     feeds_disable = feeds.add_parser("disable", help="stop syncing a source on a schedule")
@@ -148,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when a finding rated this or higher exists (a CI gate)",
     )
     scan.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    scan.add_argument(
+        "--vex",
+        action="append",
+        metavar="FILE",
+        help="apply the VEX statements of FILE (OpenVEX, CycloneDX or CSAF; repeatable): "
+        "findings stated not_affected or fixed leave the result and the --fail-on gate",
+    )
 
     demo = commands.add_parser(
         "demo", help="load demo advisories and SBOMs into the database and show what to try"

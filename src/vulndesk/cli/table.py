@@ -70,17 +70,28 @@ def render_report(
             relation = (
                 "\n(direct)" if ref in direct else "\n(transitive)" if ref in reachable else ""
             )
+            analysis = finding.get("analysis")
+            stated = f"\n(VEX: {_stated(analysis)})" if analysis else ""
             table.add_row(
                 Text(rating + score, style=_STYLE.get(rating, "")),
                 "\n".join([vuln["id"], *others]),
                 f"{component['name']} {component['version'] or ''}".strip() + relation,
-                finding["affected_range"],
+                finding["affected_range"] + stated,
                 ", ".join(finding["fixed_versions"]) or "no fix",
                 (vuln["summary"] or "")[:80],
             )
         console.print(table)
     else:
         console.print("no findings")
+    if report.get("suppressed"):
+        console.print(f"\nsuppressed by VEX ({len(report['suppressed'])}):")
+        for item in report["suppressed"]:
+            c = item["component"]
+            console.print(
+                f"  {c['name']} {c['version'] or ''} / {item['vulnerability']['id']}: "
+                + _stated(item["analysis"]),
+                highlight=False,
+            )
     if report["not_evaluated"]:
         console.print(f"\nnot evaluated ({len(report['not_evaluated'])}):")
         for item in report["not_evaluated"]:
@@ -96,3 +107,12 @@ def render_report(
                 highlight=False,
             )
     return out.getvalue()
+
+
+def _stated(analysis: dict[str, Any]) -> str:
+    """Return a VEX analysis in words: the state, why, who said it and where."""
+    state = analysis["state"].replace("_", " ")
+    why = analysis["justification"] or analysis["impact_statement"] or ""
+    text = f"{state} ({why.replace('_', ' ')})" if why else state
+    who = analysis["author"] or "unknown author"
+    return f"{text}, said by {who} in {analysis['source']}"

@@ -1,15 +1,147 @@
-"""``vulndesk vex`` (being written): Django is imported inside :func:`run` only."""
+"""``vulndesk vex``: import a VEX document into a product, export a product's statements.
+
+Django is imported inside :func:`run` only. ``vulndesk scan --vex`` (cli/scan.py) applies VEX
+documents to a scan without the database.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from vulndesk.cli.main import EXIT_INPUT, EXIT_OK
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``vex`` command to ``commands``."""
-    commands.add_parser("vex", help="(being written)")
+    vex = commands.add_parser(
+        "vex", help="VEX statements: import documents into a product, export its statements"
+    ).add_subparsers(dest="vex_command", metavar="ACTION", required=True)
+
+    vex_import = vex.add_parser(
+        "import",
+        help="store the statements of a VEX document (OpenVEX, CycloneDX, CSAF) for a product",
+        description="Read the document (its format is told from the content) and store its "
+        "statements for the product's components, superseding earlier statements of the same "
+        "scope. Prints what was stored, how many findings each applies to, and what could not "
+        "be stored and why. A document that cannot be read stores nothing.",
+    )
+    vex_import.add_argument("file", metavar="FILE")
+    vex_import.add_argument("--product", type=int, required=True, metavar="ID")
+    vex_import.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+
+    vex_export = vex.add_parser(
+        "export",
+        help="write a product's (or a release's) statements as OpenVEX, CycloneDX or CSAF",
+        description="Write the product's active statements, or with --release those that apply "
+        "to the release's active findings. A release's CycloneDX VEX refers to its CycloneDX "
+        "SBOM by BOM-Link when the SBOM has a serial number.",
+    )
+    vex_export.add_argument("--product", type=int, required=True, metavar="ID")
+    vex_export.add_argument("--release", type=int, metavar="ID")
+    vex_export.add_argument(
+        "--format", "-f", choices=["openvex", "cyclonedx", "csaf"], default="openvex"
+    )
+    vex_export.add_argument(
+        "--include-unstated",
+        action="store_true",
+        help="with --release: add its unstated active findings as under_investigation",
+    )
+    vex_export.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``vex`` command; return the exit code."""
-    return 0
+    if args.vex_command == "import":
+        path = Path(args.file)
+        data = path.read_bytes()  # an unreadable file is an OSError: main says so, exit 2
+        from vulndesk.cli.database import open_database
+
+        open_database()
+        return _import(args, path, data)
+    from vulndesk.cli.database import open_database
+
+    open_database()
+    return _export(args)
+
+
+def _product(product_id: int) -> Any:
+    from vulndesk.server.inventory.models import Product
+
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        print(f"vulndesk: error: no product with id {product_id}", file=sys.stderr)
+    return product
+
+
+def _import(args: argparse.Namespace, path: Path, data: bytes) -> int:
+    from vulndesk.server.triage.vex_documents import vex_import
+
+    product = _product(args.product)
+    if product is None:
+        return EXIT_INPUT
+    outcome = vex_import(
+        data=data,
+        name=str(path),
+        product=product,
+        acting_user=None,
+        origin="cli",
+        actor_label="cli",
+    )
+    if not args.quiet:
+        print(
+            f"{path}: {outcome.format} document, {outcome.read} statement(s) read, "
+            f"{len(outcome.recorded)} stored for {product.name}"
+            + (f" (author: {outcome.author})" if outcome.author else "")
+        )
+        for statement, matched in outcome.recorded:
+            version = (
+                "every version"
+                if statement.component_version == "*"
+                else statement.component_version
+            )
+            applies = (
+                f"applies to {matched} finding(s)"
+                if matched
+                else "matches no finding yet (applies when the component appears)"
+            )
+            print(
+                f"  {statement.vulnerability_id} {statement.state} in {statement.component_key} "
+                f"{version}: {applies}"
+            )
+    for item in outcome.not_stored:
+        where = f" {item.product}" if item.product else ""
+        print(f"not stored: {item.vulnerability or '-'}{where}: {item.reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from vulndesk.server.inventory.models import Release
+    from vulndesk.server.triage.vex_documents import vex_export
+
+    product = _product(args.product)
+    if product is None:
+        return EXIT_INPUT
+    release = None
+    if args.release is not None:
+        release = Release.objects.filter(pk=args.release, product=product).first()
+        if release is None:
+            print(
+                f"vulndesk: error: {product.name} has no release with id {args.release}",
+                file=sys.stderr,
+            )
+            return EXIT_INPUT
+    exported = vex_export(
+        product=product,
+        release=release,
+        format=args.format,
+        include_unstated=args.include_unstated,
+    )
+    if args.output:
+        Path(args.output).write_bytes(exported.content)
+    else:
+        sys.stdout.buffer.write(exported.content)
+        sys.stdout.flush()
+    return EXIT_OK

@@ -13,6 +13,8 @@
   port 25 by default), ``smtp+starttls://...`` (STARTTLS, port 587) or ``smtps://...`` (TLS from
   the start, port 465); user name and password are percent-encoded. Unset: no e-mail is sent.
 - ``VULNDESK_MAIL_FROM``: the sender of notification e-mail (default ``vulndesk@localhost``).
+- ``VULNDESK_CSAF_PUBLISHER_NAMESPACE``: the ``publisher.namespace`` of exported CSAF VEX
+  documents, the organisation's web address (default ``https://vulndesk.invalid``).
 """
 
 from __future__ import annotations
@@ -191,4 +193,10 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = (
     os.environ.get("VULNDESK_MAIL_FROM", "").strip() or "vulndesk@localhost"
+)
+
+# CSAF VEX exports (triage.vex_documents): the publisher is the product's organisation, under
+# this namespace (CSAF 2.0 section 3.2.1.8.3: the publisher's own URL)
+CSAF_PUBLISHER_NAMESPACE = (
+    os.environ.get("VULNDESK_CSAF_PUBLISHER_NAMESPACE", "").strip() or "https://vulndesk.invalid"
 )
