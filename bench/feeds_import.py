@@ -10,6 +10,12 @@ same file with ``read_nvd`` without storing anything (the least any importer mus
 Each measurement runs in a child process, so the generator's memory is not counted: peak RSS
 is the child's own ``ru_maxrss``. 25,000 and 250,000 records show whether memory stays flat.
 
+Then, in the same child, a second import of a small batch into the table the first one filled
+(1,000 records: 500 newer versions of stored ones and 500 new), as a daily feed update is: what
+it costs in all and in its alias regrouping, against the same baselines (``read_nvd`` of the
+batch, and ``services._regroup_all``, the full regrouping every import ran before it became
+incremental, over the same table).
+
 Targets: >= 3,000 records/s, peak RSS <= 400 MB.
 
     bench/run --feeds                 # 25,000 and 250,000 records
@@ -37,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 DATABASE = "vulndesk_bench_feeds"
 PAGE = 2000
+UPDATE = 1000  # records of the second import
 TARGET_RATE = 3000.0
 TARGET_RSS_MB = 400.0
 
@@ -55,8 +62,8 @@ def _timestamp(rng: random.Random, year: int) -> str:
     return f"{day}T{rng.randint(0, 23):02d}:15:08.853"
 
 
-def nvd_record(index: int, rng: random.Random) -> dict[str, Any]:
-    """Return one realistic ``vulnerabilities[]`` element."""
+def nvd_record(index: int, rng: random.Random, modified_year: int = 2025) -> dict[str, Any]:
+    """Return one realistic ``vulnerabilities[]`` element (last modified in ``modified_year``)."""
     year = 2000 + index % 25
     cve_id = f"CVE-{year}-{10000 + index}"
     vendor = rng.choice(_VENDORS)
@@ -81,7 +88,7 @@ def nvd_record(index: int, rng: random.Random) -> dict[str, Any]:
             "id": cve_id,
             "sourceIdentifier": f"psirt@{vendor}.example",
             "published": _timestamp(rng, year),
-            "lastModified": _timestamp(rng, 2025),
+            "lastModified": _timestamp(rng, modified_year),
             "vulnStatus": "Analyzed",
             "cveTags": [],
             "descriptions": [
@@ -140,8 +147,11 @@ def nvd_record(index: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def generate(path: Path, records: int, seed: int = 4) -> int:
-    """Write ``records`` NVD records to ``path`` as API pages of 2,000, one per line."""
+def generate(
+    path: Path, records: int, seed: int = 4, first: int = 0, modified_year: int = 2025
+) -> int:
+    """Write ``records`` NVD records (from the ``first``-th) to ``path`` as API pages of 2,000,
+    one per line."""
     rng = random.Random(seed)
     with path.open("wb") as out:
         for start in range(0, records, PAGE):
@@ -153,38 +163,82 @@ def generate(path: Path, records: int, seed: int = 4) -> int:
                 "format": "NVD_CVE",
                 "version": "2.0",
                 "timestamp": "2025-06-01T00:00:00.000",
-                "vulnerabilities": [nvd_record(start + i, rng) for i in range(count)],
+                "vulnerabilities": [
+                    nvd_record(first + start + i, rng, modified_year) for i in range(count)
+                ],
             }
             out.write(orjson.dumps(page))
             out.write(b"\n")
     return path.stat().st_size
 
 
+def generate_update(path: Path, size: int) -> None:
+    """Write the second import's batch: newer versions of the last ``UPDATE // 2`` records of a
+    ``size``-record file and ``UPDATE // 2`` new ones."""
+    generate(path, UPDATE, seed=5, first=size - UPDATE // 2, modified_year=2026)
+
+
 # --- child processes ---------------------------------------------------------------------------
 
 
-def child(mode: str, file: Path) -> None:
+def child(mode: str, file: Path, update: Path) -> None:
     """Run one measurement in this process and print it as JSON."""
     begun = time.perf_counter()
     if mode == "parse":
         from vulndesk.core.advisories.nvd import read_nvd
 
         records = sum(1 for _ in read_nvd(file))
-        extra: dict[str, Any] = {}
+        seconds = time.perf_counter() - begun
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        begun = time.perf_counter()
+        sum(1 for _ in read_nvd(update))
+        extra: dict[str, Any] = {"update_seconds": time.perf_counter() - begun}
     else:
         from vulndesk.server.bootstrap import ensure_schema, setup
 
         setup()
         ensure_schema()
-        from vulndesk.server.advisories.services import feeds_import
+        from vulndesk.server.advisories import services
 
         begun = time.perf_counter()  # the import alone, not Django's start and the migration
-        outcome = feeds_import(paths=[file], format="nvd", actor_label="bench")
+        outcome = services.feeds_import(paths=[file], format="nvd", actor_label="bench")
+        seconds = time.perf_counter() - begun
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         records = outcome.read
         extra = {"created": outcome.created, "problems": len(outcome.problems)}
-    seconds = time.perf_counter() - begun
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        extra.update(_second_import(services, update))
     print(json.dumps({"records": records, "seconds": seconds, "rss_mb": rss, **extra}))
+
+
+def _second_import(services: Any, update: Path) -> dict[str, Any]:
+    """Import the small batch into the filled table; time it, its regrouping, and a full one."""
+    from django.db import transaction
+
+    spent = [0.0]
+    incremental = services._regroup_components
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        begun = time.perf_counter()
+        try:
+            return incremental(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - begun
+
+    services._regroup_components = timed
+    begun = time.perf_counter()
+    outcome = services.feeds_import(paths=[update], format="nvd", actor_label="bench")
+    seconds = time.perf_counter() - begun
+    services._regroup_components = incremental
+    assert (outcome.created, outcome.updated) == (UPDATE // 2, UPDATE // 2), outcome
+    begun = time.perf_counter()
+    with transaction.atomic():
+        changed = services._regroup_all()
+    assert changed == [], changed  # the incremental regrouping left nothing to do
+    return {
+        "update_seconds": seconds,
+        "update_regroup_seconds": spent[0],
+        "full_regroup_seconds": time.perf_counter() - begun,
+    }
 
 
 def database(action: str) -> str:
@@ -197,7 +251,7 @@ def database(action: str) -> str:
     return f"{POSTGRES}/{DATABASE}"
 
 
-def measure(mode: str, file: Path, home: Path) -> dict[str, Any]:
+def measure(mode: str, file: Path, update: Path, home: Path) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VULNDESK_")}
     env.update(
         VULNDESK_HOME=str(home),
@@ -209,7 +263,7 @@ def measure(mode: str, file: Path, home: Path) -> dict[str, Any]:
         env["VULNDESK_DATABASE_URL"] = database("create")
     try:
         done = subprocess.run(
-            [sys.executable, __file__, "--child", mode, str(file)],
+            [sys.executable, __file__, "--child", mode, str(file), str(update)],
             env=env,
             capture_output=True,
             check=False,
@@ -225,12 +279,13 @@ def measure(mode: str, file: Path, home: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 250_000])
-    parser.add_argument("--child", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # MODE FILE UPDATE
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], Path(args.child[1]))
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return 0
     rows = []
+    updates = []
     ok = True
     with tempfile.TemporaryDirectory(prefix="vulndesk-feeds-bench-") as folder:
         for size in args.sizes:
@@ -242,11 +297,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{time.perf_counter() - begun:.1f} s",
                 flush=True,
             )
+            update = Path(folder) / f"nvd-{size}-update.jsonl"
+            generate_update(update, size)
             home = Path(folder) / "home"
             home.mkdir(exist_ok=True)
-            base = measure("parse", file, home)
+            base = measure("parse", file, update, home)
             print(f"  baseline read_nvd: {base['seconds']:.1f} s", flush=True)
-            run = measure("import", file, home)
+            run = measure("import", file, update, home)
             print(f"  feeds_import: {run['seconds']:.1f} s", flush=True)
             assert run["created"] == size, run
             rate = size / run["seconds"]
@@ -262,7 +319,18 @@ def main(argv: list[str] | None = None) -> int:
                     f"{run['seconds'] / base['seconds']:.1f}x",
                 )
             )
+            updates.append(
+                (
+                    f"{size:,}",
+                    f"{UPDATE:,}",
+                    f"{base['update_seconds'] * 1000:,.0f}",
+                    f"{run['update_seconds'] * 1000:,.0f}",
+                    f"{run['update_regroup_seconds'] * 1000:,.1f}",
+                    f"{run['full_regroup_seconds'] * 1000:,.0f}",
+                )
+            )
             file.unlink()
+            update.unlink()
     header = (
         "records",
         "MiB",
@@ -272,17 +340,30 @@ def main(argv: list[str] | None = None) -> int:
         "import RSS MB",
         "import/parse",
     )
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     print()
     print("NVD import on PostgreSQL (baseline: read_nvd without storing, same file, same run)")
-    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
-    for row in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    _table(header, rows)
     print(
         f"targets: >= {TARGET_RATE:,.0f} records/s, <= {TARGET_RSS_MB:.0f} MB peak RSS: "
         + ("met" if ok else "NOT met")
     )
+    print()
+    print(
+        "A second import into the filled table, in ms (baselines: read_nvd of the batch, and "
+        "the full regrouping of the table every import ran before)"
+    )
+    _table(
+        ("stored", "batch", "parse", "import", "its regroup", "full regroup"),
+        updates,
+    )
     return 0 if ok else 1
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
+    for row in rows:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":

@@ -34,9 +34,10 @@ class Advisory(models.Model):
     publishes it. ``raw`` is the document exactly as imported (nothing a user imported is lost);
     ``match`` is what matching reads: ``osv.matching_subset`` for OSV, ``stored.advisory_to_stored``
     of the codec's Advisory for every other format. ``group_key`` names the alias group: every
-    record whose record ids name each other through ``aliases`` shares it (recomputed on each
-    import), whatever their source. ``withdrawn`` (OSV) and ``rejected`` (CVE 5 REJECTED, NVD
-    "Rejected") both keep a record out of matching while it stays visible.
+    record whose record ids name each other through ``aliases`` shares it, whatever their source
+    (each import regroups the groups its records touch, through ``AdvisoryAlias``).
+    ``withdrawn`` (OSV) and ``rejected`` (CVE 5 REJECTED, NVD "Rejected") both keep a record out
+    of matching while it stays visible.
     """
 
     id = models.CharField(primary_key=True, max_length=300)
@@ -92,6 +93,35 @@ class AffectedPackage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ecosystem}/{self.name} ({self.advisory_id})"
+
+
+class AdvisoryAlias(models.Model):
+    """One name a stored record answers to: its ``record_id`` or one of its ``aliases``.
+
+    The index the alias regrouping walks (``services._regroup_components``): from a name to the
+    records that carry it and from a record to its names, so an import recomputes only the
+    groups its records touch (docs/architecture.md, "Alias groups"). Written with the records,
+    in the same transaction; blank names are left out, as ``AliasGroups`` ignores them (and a
+    record with a blank id, whose aliases it ignores too, has no rows).
+    """
+
+    pk = models.CompositePrimaryKey("advisory_id", "name")
+    # No database constraint: the import deletes a replaced record's names itself, and the
+    # deferred check of one row per name would add 1.5 s to the commit of 250,000 names.
+    advisory = models.ForeignKey(
+        Advisory,
+        on_delete=models.CASCADE,
+        related_name="names",
+        db_index=False,  # the primary key's first column serves it
+        db_constraint=False,
+    )
+    name = models.TextField()  # aliases have no length limit (OSV)
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "advisory"], name="advisory_alias_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.advisory_id})"
 
 
 class FeedImport(models.Model):
