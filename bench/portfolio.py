@@ -95,10 +95,10 @@ def load_portfolio(plan: Plan, *, per_product: int, seed: int) -> Loaded:
     insert_rows(
         Product,
         ("organisation_id", "name", "description", "exposure", "mission_impact",
-         "safety_impact", "eu_market", "created_at"),
+         "safety_impact", "eu_market", "value_density", "perspective", "created_at"),
         (
             (organisation.pk, f"product-{p:05d}", "", rng.choice(["small", "controlled", "open"]),
-             "mef_support_crippled", "negligible", rng.random() < 0.3, now)
+             "mef_support_crippled", "negligible", rng.random() < 0.3, "diffuse", "deployer", now)
             for p in range(products)
         ),
     )  # fmt: skip

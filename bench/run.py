@@ -16,6 +16,7 @@ whole-process with <= 150 MB peak RSS.
     bench/run --postgres       # the same on PostgreSQL at 127.0.0.1:5432
     bench/run --portfolio ...  # issue #3 at portfolio scale on PostgreSQL (bench/portfolio.py)
     bench/run --feeds          # issue #4: NVD import, 25,000 and 250,000 records (feeds_import.py)
+    bench/run --prioritisation # SSVC priorities of 1M findings after an EPSS update
 """
 
 from __future__ import annotations
@@ -151,6 +152,12 @@ def main() -> int:
         import feeds_import
 
         return feeds_import.main([a for a in sys.argv[1:] if a != "--feeds"])
+    if "--prioritisation" in sys.argv[1:]:
+        # SSVC priorities of the 1M-finding portfolio after an EPSS daily update (its options:
+        # bench/prioritisation.py --help)
+        import prioritisation
+
+        return prioritisation.main([a for a in sys.argv[1:] if a != "--prioritisation"])
     if "--portfolio" in sys.argv[1:]:
         # its own options (--releases, --duration...): see bench/portfolio.py --help
         import portfolio

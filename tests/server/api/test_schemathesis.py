@@ -62,15 +62,18 @@ def existing(
         acting_user=world.alice,
     )
     token, _ = api_token_create(user=world.alice, name="to revoke")
+    finding = make_finding(world.release, "pyyaml")
     return {
         "product_id": world.shop.pk,
         "release_id": world.release.pk,
         "team_id": world.others.pk,
         "sbom_id": document.pk,
         "job_id": Job.objects.get().pk,
-        "finding_id": make_finding(world.release, "pyyaml").pk,
+        "finding_id": finding.pk,
+        "component_id": finding.component_id,
         "token_id": token.pk,
         "advisory_id": "PYSEC-2023-74",
+        "point": "exploitation",  # an SSVC point (DELETE .../ssvc-overrides/{point})
     }
 
 

@@ -32,10 +32,12 @@ FindingSort = Literal[tuple(selectors.FINDING_SORTS)]  # type: ignore[valid-type
 _LIST_COLUMNS = (
     "id", "vulnerability_id", "aliases", "summary", "severity", "cvss_score", "kev", "epss",
     "status", "component_name", "component_version", "purl", "fixed_versions", "first_seen",
-    "last_seen", "resolved_at", "product_id", "release_id", "confidence",
+    "last_seen", "resolved_at", "product_id", "release_id", "confidence", "priority", "due_at",
+    "analysis_state",
 )  # fmt: skip
 _DETAIL_COLUMNS = (
     *_LIST_COLUMNS, "advisory_ids", "cvss_vector", "affected_range", "component_id",
+    "exploitation", "automatable", "technical_impact",
 )  # fmt: skip
 #: JSON columns of the list, read as the database's text and passed into the body as it is
 _LIST_JSON = ("aliases", "fixed_versions")
@@ -68,6 +70,16 @@ class FindingOut(Schema):
         description="high: matched by package URL or hash; medium: by CPE; low: by vendor and "
         "product names, or on a platform the SBOM does not state"
     )
+    priority: Literal["immediate", "out-of-cycle", "scheduled", "defer", ""] = Field(
+        description="the SSVC outcome for the product (GET /findings/{id}/explanation says "
+        "why); empty until assessed, and for a finding stated not affected or fixed"
+    )
+    due_at: datetime | None = Field(
+        description="first seen plus the organisation's SLA days for the priority"
+    )
+    analysis_state: Literal["not_affected", "affected", "fixed", "under_investigation", ""] = Field(
+        description="the VEX statement that applies, empty when none does"
+    )
 
 
 class FindingDetailOut(FindingOut):
@@ -77,6 +89,9 @@ class FindingDetailOut(FindingOut):
     cvss_vector: str
     affected_range: str
     component_id: int
+    exploitation: str = Field(description="SSVC Exploitation: none, public poc, active")
+    automatable: str = Field(description="SSVC Automatable: no, yes")
+    technical_impact: str = Field(description="SSVC Technical Impact: partial, total")
 
 
 class FindingQuery(Schema):
@@ -95,6 +110,16 @@ class FindingQuery(Schema):
     )
     q: Annotated[Text, Field(max_length=255)] | None = Field(
         None, description="the start of a vulnerability id, alias, or component name"
+    )
+    priority: list[Literal["immediate", "out-of-cycle", "scheduled", "defer", "none"]] = Field(
+        default_factory=list,
+        description="SSVC outcomes, repeat for several; none: not assessed, or stated not "
+        "affected or fixed",
+    )
+    analysis_state: list[
+        Literal["not_affected", "affected", "fixed", "under_investigation", "none"]
+    ] = Field(
+        default_factory=list, description="VEX states, repeat for several; none: no statement"
     )
     sort: FindingSort = "-severity"
 
@@ -130,6 +155,8 @@ def finding_list(
         release_id=query.release_id,
         package=query.package or None,
         q=query.q or None,
+        priorities=tuple("" if p == "none" else p for p in query.priority),
+        analysis_states=tuple("" if a == "none" else a for a in query.analysis_state),
     )
     findings = selectors.finding_list(
         user=request.auth, filters=filters, sort=query.sort, visible=visible

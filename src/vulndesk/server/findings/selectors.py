@@ -16,6 +16,7 @@ from vulndesk.server.findings.models import (
     FindingStatus,
     PortfolioSnapshot,
 )
+from vulndesk.server.triage.models import PRIORITY_RANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,8 @@ class FindingFilters:
 
     ``severities`` are Severity values; ``package`` matches the component name exactly
     (case-insensitively); ``q`` a vulnerability id or alias prefix, or a component name prefix.
+    ``priorities`` are SSVC outcomes (triage.models.Priority) and ``analysis_states`` VEX states,
+    ``""`` in either for findings without one.
     """
 
     status: str | None = FindingStatus.ACTIVE
@@ -34,6 +37,8 @@ class FindingFilters:
     release_id: int | None = None
     package: str | None = None
     q: str | None = None
+    priorities: tuple[str, ...] = ()
+    analysis_states: tuple[str, ...] = ()
 
 
 #: the orders a findings list can be sorted in: name -> ORDER BY fields (id last: stable pages)
@@ -46,6 +51,8 @@ FINDING_SORTS: dict[str, tuple[str, ...]] = {
     "-cvss": (UNSCORED_LAST["cvss_score"], "-id"),  # type: ignore[dict-item]
     "component": ("component_name", "component_version", "id"),
     "vulnerability": ("vulnerability_id", "id"),
+    # most urgent SSVC outcome first, then most severe (the finding_priority index)
+    "priority": ("-priority_rank", "-severity_rank", "-id"),
 }
 
 
@@ -80,6 +87,13 @@ def finding_list(
         findings = findings.filter(release_id=filters.release_id)
     if filters.package:
         findings = findings.filter(component_name=filters.package)
+    if filters.priorities:
+        # by rank, as severities: the priority sort's index serves it
+        findings = findings.filter(
+            priority_rank__in=sorted({PRIORITY_RANK[p] for p in filters.priorities})
+        )
+    if filters.analysis_states:
+        findings = findings.filter(analysis_state__in=sorted(set(filters.analysis_states)))
     if filters.q:
         q = filters.q.strip()
         findings = findings.filter(

@@ -40,6 +40,12 @@ from vulndesk.server.findings.scanning import match_stored
 from vulndesk.server.inventory.models import Component, ComponentIdentity, IdentityLookup
 from vulndesk.server.jobs.services import job_progress
 from vulndesk.server.triage.hooks import findings_triage
+from vulndesk.server.triage.prioritisation import (
+    PRIORITY_COLUMNS,
+    evidence_reused,
+    priorities_refresh,
+    priority_columns,
+)
 
 # Identities per match chunk: bounds memory and the length of each transaction.
 _CHUNK = 2000
@@ -97,7 +103,7 @@ def findings_match(
     db = django_raw_database()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        with transaction.atomic():
+        with transaction.atomic(), evidence_reused():
             _match_chunk(chunk, release_id, now, run, db)
             findings = Finding.objects.filter(identity_id__in=chunk)
             if release_id is not None:
@@ -191,9 +197,13 @@ def findings_scores_refresh(*, cve_ids: Iterable[str], kev: bool, epss: bool) ->
 
     A finding's ``vulnerability_id`` is its alias group's key, the smallest CVE id of the group,
     and ``aliases`` every id of the group. A group naming one CVE (nearly all) is therefore
-    updated by ``vulnerability_id`` alone, on its index, a chunk of changed CVEs per statement;
-    the few groups naming several CVEs are found once per call (their ``aliases`` text holds
-    ``CVE-`` twice) and get the flag of any of them, the highest score among them.
+    found by ``vulnerability_id`` alone; the few groups naming several CVEs are found once per
+    call (their ``aliases`` text holds ``CVE-`` twice) and get the flag of any of them, the
+    highest score among them. The new values go in with one UPDATE joined to a staging table,
+    which skips findings that already hold them: a daily EPSS file changes most of 300,000
+    scores, and a statement per group waited on the server once per group. The groups' SSVC
+    priorities are then recomputed (``triage.prioritisation``): the returned count is of the
+    ``kev``/``epss`` rewrites only.
     """
     changed = sorted(set(cve_ids))
     if not changed:
@@ -204,44 +214,88 @@ def findings_scores_refresh(*, cve_ids: Iterable[str], kev: bool, epss: bool) ->
         for cve in members:
             member_of.setdefault(cve, set()).add(key)
     # the groups to set: a changed CVE's own group, and the several-CVE groups it is part of
-    keys: set[str] = set()
-    for start in range(0, len(changed), _IN):
-        chunk = changed[start : start + _IN]
-        keys.update(
-            Finding.objects.filter(vulnerability_id__in=chunk)
-            .values_list("vulnerability_id", flat=True)
-            .distinct()
-        )
+    keys = _groups_named(changed)
     for cve in changed:
         keys.update(member_of.get(cve, ()))
     if not keys:
         return 0
     members = {key: multi.get(key) or {key} for key in keys}
     in_kev, scores = _scores_of(cve for group in members.values() for cve in group)
-    sets: list[str] = []
-    if kev:
-        sets.append("kev = %s")
-    if epss:
-        sets.append("epss = %s")
-    table = connection.ops.quote_name(Finding._meta.db_table)
-    params: list[list[Any]] = []
-    for key in sorted(keys):
-        group = members[key]
-        values: list[Any] = []
-        if kev:
-            values.append(any(c in in_kev for c in group))
-        if epss:
-            values.append(max((scores[c] for c in group if c in scores), default=None))
-        params.append([*values, key])
-    updated = 0
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), _IN):
-            batch = params[start : start + _IN]
-            cursor.executemany(
-                f"UPDATE {table} SET {', '.join(sets)} WHERE vulnerability_id = %s", batch
-            )
-            updated += max(cursor.rowcount, 0)
+    rows = [
+        (
+            key,
+            any(c in in_kev for c in members[key]),
+            max((scores[c] for c in members[key] if c in scores), default=None),
+        )
+        for key in sorted(keys)
+    ]
+    updated = _scores_write(rows, kev=kev, epss=epss)
+    # KEV membership is evidence of exploitation; EPSS is only shown beside it (a forecast, not
+    # evidence), but the refresh is cheap when nothing changes and keeps one path for both. Many
+    # groups (a daily EPSS file names most): one pass over every finding reads less than
+    # probing the index group by group (1.9 s against 6.5 s for a million findings)
+    ordered = sorted(keys)
+    if len(ordered) > _IN:
+        priorities_refresh(Finding.objects.all())
+        return updated
+    priorities_refresh(Finding.objects.filter(vulnerability_id__in=ordered))
     return updated
+
+
+#: above this many changed CVEs, the groups are found by reading every group key once
+_MANY_CVES = 20 * _IN
+
+
+def _groups_named(cves: Sequence[str]) -> set[str]:
+    """Return the finding group keys among ``cves``: a chunk of them per indexed query, or for
+    a long list (a daily EPSS file) every distinct key once, which costs less than probing the
+    index 300,000 times."""
+    if len(cves) > _MANY_CVES:
+        wanted = set(cves)
+        found = Finding.objects.order_by().values_list("vulnerability_id", flat=True).distinct()
+        return {key for key in found.iterator(10_000) if key in wanted}
+    keys: set[str] = set()
+    for start in range(0, len(cves), _IN):
+        chunk = cves[start : start + _IN]
+        keys.update(
+            Finding.objects.filter(vulnerability_id__in=chunk)
+            .order_by()
+            .values_list("vulnerability_id", flat=True)
+            .distinct()
+        )
+    return keys
+
+
+def _scores_write(rows: Sequence[tuple[str, bool, float | None]], *, kev: bool, epss: bool) -> int:
+    """Set ``kev`` and/or ``epss`` of the findings of each group key in ``rows`` (key, kev,
+    epss) where they differ; return how many findings changed."""
+    table = connection.ops.quote_name(Finding._meta.db_table)
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    columns = [c for c, wanted in (("kev", kev), ("epss", epss)) if wanted]
+    sets = ", ".join(f"{c} = s.{c}" for c in columns)
+    changed = " OR ".join(f"{table}.{c} {differs} s.{c}" for c in columns)
+    with connection.cursor() as cursor:
+        keep = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS vd_finding_scores (vulnerability_id "
+            f"varchar(255) PRIMARY KEY, kev boolean, epss double precision){keep}"
+        )
+        cursor.execute("DELETE FROM vd_finding_scores")
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy("COPY vd_finding_scores FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute("ANALYZE vd_finding_scores")
+        else:
+            for start in range(0, len(rows), 2000):
+                cursor.executemany(
+                    "INSERT INTO vd_finding_scores VALUES (%s, %s, %s)", rows[start : start + 2000]
+                )
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM vd_finding_scores s "
+            f"WHERE {table}.vulnerability_id = s.vulnerability_id AND ({changed})"
+        )
+        return max(cursor.rowcount, 0)
 
 
 def _multi_cve_groups() -> dict[str, set[str]]:
@@ -335,7 +389,13 @@ def _match_chunk(
     gone = [fid for fid, status, _ in existing.values() if status == FindingStatus.ACTIVE]
 
     if new_rows:
-        insert_rows(Finding, _INSERT, new_rows)
+        # with their SSVC priorities: each new row written once, not inserted then updated
+        priorities = priority_columns([(r[0], r[4]) for r in new_rows], now)
+        insert_rows(
+            Finding,
+            (*_INSERT, *PRIORITY_COLUMNS),
+            ((*r, *priorities[(r[0], r[4])]) for r in new_rows),
+        )
         fresh = Finding.objects.filter(identity_id__in=chunk, first_seen=now)
         if release_id is not None:
             fresh = fresh.filter(release_id=release_id)

@@ -41,6 +41,8 @@ PRODUCT_FIELDS = (
     "name", "description", "exposure", "mission_impact", "safety_impact", "value_density",
     "perspective", "eu_market",
 )  # fmt: skip
+#: the fields prioritisation reads (triage.prioritisation): changing one recomputes priorities
+_ASSET_CONTEXT = ("exposure", "mission_impact", "safety_impact", "value_density", "perspective")
 
 
 class AlreadyExists(InputError):
@@ -116,6 +118,12 @@ def product_update(
         product.owner = owner
         changes["owner"] = owner.get_username() if owner is not None else None
     product.save()
+    if any(before[f] != changes[f] for f in _ASSET_CONTEXT if f in changes):
+        # the SSVC outcome of every finding depends on the asset context
+        from vulndesk.server.findings.models import Finding
+        from vulndesk.server.triage.prioritisation import priorities_refresh
+
+        priorities_refresh(Finding.objects.filter(product=product))
     if tags is not None:
         _set_tags(product, tags)
         changes["tags"] = sorted(tags)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from vulndesk.server.web.views import (
     account,
@@ -57,6 +57,10 @@ urlpatterns = [
     # CSAF provider names hold a colon, never a slash (catalog.spec_for)
     path("feeds/<str:name>/sync/", feeds.feed_sync_now, name="feed-sync"),
     # -- prioritisation (triage_priority) --
+    path("", include("vulndesk.server.web.views.triage_priority")),
     # -- VEX (triage_vex) --
+    path("", include("vulndesk.server.web.views.triage_vex")),
     # -- remediation (triage_remediation) --
+    # (its routes are in the view module, so that this line is the only one it adds here)
+    path("", include("vulndesk.server.web.views.triage_remediation")),
 ]

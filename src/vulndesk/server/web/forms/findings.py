@@ -12,12 +12,21 @@ from django.utils.translation import pgettext_lazy
 
 from vulndesk.server.findings.models import FindingStatus
 from vulndesk.server.findings.selectors import FINDING_SORTS, FindingFilters
+from vulndesk.server.triage.models import Priority, VexState
+from vulndesk.server.web.forms.vex import (
+    JUSTIFICATION_LABELS,
+    STATE_LABELS,
+    WORDS_MAX,
+    check_statement,
+)
 from vulndesk.server.web.templatetags.vulndesk_web import FINDING_STATUS_LABELS, SEVERITY_LABELS
 
 FINDINGS_PER_PAGE = 50
 #: at most this many findings in one bulk action (a page is 50; select-all takes a page)
 MAX_SELECTED = 1000
 ANY_STATUS = "any"
+#: the filter value for findings without a priority, or without a VEX statement
+NO_VALUE = "none"
 
 SORT_LABELS = {
     "-severity": _("Most severe first"),
@@ -28,6 +37,7 @@ SORT_LABELS = {
     "-cvss": _("Highest CVSS score first"),
     "component": _("Component name"),
     "vulnerability": _("Vulnerability ID"),
+    "priority": _("Most urgent first"),
 }
 assert set(SORT_LABELS) == set(FINDING_SORTS)
 
@@ -67,6 +77,21 @@ class FindingFilterForm(forms.Form):
     )
     release = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     package = forms.CharField(label=_("Package"), max_length=500, required=False)
+    priority = forms.MultipleChoiceField(
+        label=_("Priority"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[*Priority.choices, (NO_VALUE, pgettext_lazy("priority filter", "none"))],
+    )
+    analysis_state = forms.ChoiceField(
+        label=_("VEX state"),
+        required=False,
+        choices=[
+            ("", pgettext_lazy("VEX state filter", "any")),
+            *VexState.choices,
+            (NO_VALUE, pgettext_lazy("VEX state filter", "no statement")),
+        ],
+    )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORT_LABELS.items()))
     offset = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
@@ -89,6 +114,10 @@ class FindingFilterForm(forms.Form):
             release_id=data.get("release"),
             package=(data.get("package") or "").strip() or None,
             q=(data.get("q") or "").strip() or None,
+            priorities=tuple("" if p == NO_VALUE else p for p in data.get("priority") or ()),
+            analysis_states=tuple(
+                "" if a == NO_VALUE else a for a in [data.get("analysis_state")] if a
+            ),
         )
 
     def sort_order(self) -> str:
@@ -118,15 +147,42 @@ class IdListField(forms.Field):
 
 
 class FindingSelectionForm(forms.Form):
-    """Selected findings (``ids``, checkboxes of the list) and what to do with them."""
+    """Selected findings (``ids``, checkboxes of the list) and what to do with them.
+
+    ``vex`` records one VEX statement (``vex_state``, ``vex_justification``, ``vex_detail``)
+    for every selected finding's scope (bulk triage); the other fields are ignored otherwise.
+    """
 
     EXPORT = "export"
     REMATCH = "rematch"
+    VEX = "vex"
 
     action = forms.ChoiceField(
-        choices=[(EXPORT, _("Export selected as CSV")), (REMATCH, _("Re-match selected"))]
+        choices=[
+            (EXPORT, _("Export selected as CSV")),
+            (REMATCH, _("Re-match selected")),
+            (VEX, _("Record VEX statement")),
+        ]
     )
     ids = IdListField(error_messages={"required": _("Select at least one finding.")})
+    vex_state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", "—"), *STATE_LABELS.items()]
+    )
+    vex_justification = forms.ChoiceField(
+        label=_("Justification"),
+        required=False,
+        choices=[("", "—"), *JUSTIFICATION_LABELS.items()],
+    )
+    vex_detail = forms.CharField(label=_("Detail"), required=False, max_length=WORDS_MAX)
+
+    def clean(self) -> dict[str, Any]:
+        """Check the VEX statement when the action records one."""
+        data = super().clean()
+        if data.get("action") == self.VEX:
+            if not data.get("vex_state"):
+                self.add_error("vex_state", _("Choose the state of the VEX statement."))
+            check_statement(self, prefix="vex_")
+        return data
 
     def clean_ids(self) -> list[int]:
         """Return the selected ids, at most MAX_SELECTED."""

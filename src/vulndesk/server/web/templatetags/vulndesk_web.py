@@ -59,6 +59,23 @@ def finding_status_label(status: str) -> str:
 
 
 @register.filter
+def priority_label(priority: str) -> str:
+    """Return the label of an SSVC priority (``triage.models.Priority``), else the value."""
+    from vulndesk.server.triage.models import Priority
+
+    return str(Priority(priority).label) if priority in Priority.values else priority
+
+
+@register.filter
+def overdue(finding: Any) -> bool:
+    """Return whether an open finding is past its due date."""
+    from django.utils import timezone
+
+    due = getattr(finding, "due_at", None)
+    return bool(due is not None and finding.status == "active" and due < timezone.now())
+
+
+@register.filter
 def job_status_label(status: str) -> str:
     """Return the label of a job's task status ("" when the task is gone: unknown)."""
     return str(JOB_STATUS_LABELS.get(status, _JOB_STATUS_UNKNOWN))

@@ -91,8 +91,9 @@ def finding_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def finding_bulk(request: HttpRequest) -> HttpResponse:
-    """Act on the selected findings: export them as CSV, or re-match their components against
-    the advisories now stored (a job per product; needs the editor role there)."""
+    """Act on the selected findings: export them as CSV, re-match their components against
+    the advisories now stored (a job per product), or record a VEX statement for them (both
+    need the editor role on the product)."""
     form = FindingSelectionForm(request.POST)
     back = request.POST.get("next") or ""
     if not back.startswith("/findings/"):
@@ -103,6 +104,8 @@ def finding_bulk(request: HttpRequest) -> HttpResponse:
     findings = selectors.findings_selected(user=request.user, ids=form.cleaned_data["ids"])
     if form.cleaned_data["action"] == FindingSelectionForm.EXPORT:
         return _csv_response(finding_csv_lines(findings), _export_name(timezone.now()))
+    if form.cleaned_data["action"] == FindingSelectionForm.VEX:
+        return triage_vex.bulk_record(request, list(findings), form.cleaned_data, back)
     return _rematch(request, list(findings), back)
 
 
