@@ -45,6 +45,7 @@ from vulndesk.core.errors import IdentifierError
 __all__ = [
     "PackageURL",
     "build_purl",
+    "is_purl",
     "normalize_purl",
     "parse_purl",
     "purl_without_version",
@@ -139,6 +140,18 @@ def build_purl(
     except ValueError as e:
         raise IdentifierError(f"cannot build a purl from {described}: {_reason(e, None)}") from e
     return _apply_type_rules(purl, described)
+
+
+def is_purl(text: str) -> bool:
+    """Return whether ``text`` is a valid package URL (a document naming a product by a purl or
+    by any other reference, as VEX documents do, is told apart by this)."""
+    if not text.startswith("pkg:"):
+        return False
+    try:
+        parse_purl(text)
+    except IdentifierError:
+        return False
+    return True
 
 
 def normalize_purl(text: str) -> str:

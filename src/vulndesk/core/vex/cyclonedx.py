@@ -60,8 +60,8 @@ from urllib.parse import quote, unquote
 from vulndesk.core.advisories.csaf import _str, _timestamp
 from vulndesk.core.advisories.jsonfields import array, fail, json_object, optional_str
 from vulndesk.core.advisories.osv import format_timestamp
-from vulndesk.core.errors import AdvisoryError, IdentifierError
-from vulndesk.core.ids.purl import parse_purl
+from vulndesk.core.errors import AdvisoryError
+from vulndesk.core.ids.purl import is_purl
 from vulndesk.core.vex.model import (
     RESPONSES,
     VERSION_STATUSES,
@@ -131,16 +131,6 @@ def parse_bom_link(text: str) -> tuple[str, int, str | None] | None:
         return None
     fragment = m.group(3)
     return m.group(1).lower(), int(m.group(2)), None if fragment is None else unquote(fragment)
-
-
-def _is_purl(text: str) -> bool:
-    if not text.startswith("pkg:"):
-        return False
-    try:
-        parse_purl(text)
-    except IdentifierError:
-        return False
-    return True
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -365,7 +355,7 @@ def _affected(
             ref=ref,
             # a bom-ref that is a purl (as CycloneDX's Maven plugin writes) names the package
             # when the component has no purl of its own
-            purl=component.purl or (bare if bare is not None and _is_purl(bare) else None),
+            purl=component.purl or (bare if bare is not None and is_purl(bare) else None),
             cpe=component.cpe,
             name=component.name,
             version=component.version,
@@ -373,7 +363,7 @@ def _affected(
         )
     return VexProduct(
         ref=ref,
-        purl=bare if bare is not None and _is_purl(bare) else None,
+        purl=bare if bare is not None and is_purl(bare) else None,
         cpe=bare if bare is not None and bare.startswith("cpe:") else None,
         versions=tuple(versions),
     )

@@ -41,7 +41,7 @@ from vulndesk.core.advisories.csaf import _str, _timestamp
 from vulndesk.core.advisories.jsonfields import array, fail, json_object, optional_str
 from vulndesk.core.advisories.osv import format_timestamp
 from vulndesk.core.errors import AdvisoryError, IdentifierError
-from vulndesk.core.ids.purl import parse_purl
+from vulndesk.core.ids.purl import is_purl, parse_purl
 from vulndesk.core.vex.model import (
     JUSTIFICATIONS,
     VexDocument,
@@ -174,22 +174,12 @@ def _vulnerability(value: object, source: str, path: str) -> tuple[str, tuple[st
     return name, tuple(aliases)
 
 
-def _is_purl(text: str) -> bool:
-    if not text.startswith("pkg:"):
-        return False
-    try:
-        parse_purl(text)
-    except IdentifierError:
-        return False
-    return True
-
-
 def _product(value: object, source: str, path: str, shared: tuple[VexProduct, ...]) -> VexProduct:
     if type(value) is str and value.strip():  # v0.0.x
         ref = value.strip()
         return VexProduct(
             ref=ref,
-            purl=ref if _is_purl(ref) else None,
+            purl=ref if is_purl(ref) else None,
             cpe=ref if ref.startswith("cpe:") else None,
             subcomponents=shared,
         )
@@ -216,7 +206,7 @@ def _product(value: object, source: str, path: str, shared: tuple[VexProduct, ..
     )
     return VexProduct(
         ref=ref,
-        purl=purl or (ref if _is_purl(ref) else None),
+        purl=purl or (ref if is_purl(ref) else None),
         cpe=cpe or (ref if ref.startswith("cpe:") else None),
         subcomponents=subcomponents + shared,
     )

@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from vulndesk.server.csv_cells import csv_cell
+
 if TYPE_CHECKING:
     from vulndesk.server.triage.remediation import PlanItem, RemediationPlan
 
@@ -69,7 +71,6 @@ _MARKDOWN_COLUMNS: Final = (
 _TICKET_STATUSES: Final = frozenset({"open", "in_progress"})
 #: what an empty Markdown cell shows
 _NONE: Final = "\u2014"
-_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 # CommonMark lets a backslash escape any ASCII punctuation; these are the characters that could
 # start markup inside a table cell (emphasis, code, links, HTML, entities, strike-through; | ends
 # the cell in GitHub's tables). Line-start markup (#, +, 1.) cannot occur inside a cell.
@@ -143,7 +144,7 @@ def plan_csv(plan: RemediationPlan) -> str:
     writer.writerow(CSV_HEADER)
     for item in plan.items:
         writer.writerow(
-            _cell(value)
+            csv_cell(value)
             for value in (
                 item.component_id,
                 item.name,
@@ -166,15 +167,6 @@ def plan_csv(plan: RemediationPlan) -> str:
             )
         )
     return "\ufeff" + out.getvalue()
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 # -- Markdown -------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from typing import Any
 
+from vulndesk.server.csv_cells import csv_cell
 from vulndesk.server.findings.models import Finding
 
 HEADER = (
@@ -38,22 +38,11 @@ HEADER = (
     "summary",
 )
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
 
 def finding_row(finding: Finding) -> list[str]:
     """Return the CSV cells of one finding (its product and release loaded with it)."""
     return [
-        _cell(v)
+        csv_cell(v)
         for v in (
             finding.pk,
             finding.product.name,
