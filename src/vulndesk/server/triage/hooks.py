@@ -1,9 +1,11 @@
 """What runs whenever findings may have changed: VEX statements first, then priorities.
 
-Matching calls :func:`findings_triage` for the findings of each chunk it writes; the KEV and EPSS
-imports, a new VEX statement, an SSVC override and a change of a product's asset context call it
-for the findings they touch. Both steps are set-based (a few statements per call, whatever the
-number of findings), so a full re-match or a daily EPSS import stays within its budget.
+Matching calls :func:`findings_triage` for the findings of each chunk it writes, and a new VEX
+statement for the findings of its vulnerability. What cannot change a VEX statement's reach (the
+KEV and EPSS imports, an SSVC override, an SLA or a product's asset context) calls
+``triage.prioritisation.priorities_refresh`` alone. Both steps are set-based (a few statements
+per call, whatever the number of findings), so a full re-match or a daily EPSS import stays
+within its budget.
 """
 
 from __future__ import annotations
