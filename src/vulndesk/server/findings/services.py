@@ -29,7 +29,7 @@ from vulndesk.core.matching.engine import Finding as MatchedFinding
 from vulndesk.core.sbom.model import Component as SbomComponent
 from vulndesk.core.sbom.model import Hash
 from vulndesk.server.advisories.selectors import django_raw_database
-from vulndesk.server.bulk import insert_rows
+from vulndesk.server.bulk import insert_rows, one_of
 from vulndesk.server.findings.models import (
     SEVERITY_RANK,
     Finding,
@@ -475,14 +475,12 @@ def identities_for_keys(keys: Iterable[tuple[str, str]]) -> list[int]:
 def identity_lookups(keys: Iterable[tuple[str, str]]) -> list[tuple[tuple[str, str], int]]:
     """Return ``(key, identity id)`` for every identity filed under a key of ``keys``."""
     wanted = {(e, n) for e, n in keys}
-    names = sorted({n for _, n in wanted})
-    found: list[tuple[tuple[str, str], int]] = []
-    for start in range(0, len(names), _IN):
-        rows = IdentityLookup.objects.filter(name__in=names[start : start + _IN]).values_list(
-            "ecosystem", "name", "identity_id"
-        )
-        found.extend(((e, n), i) for e, n, i in rows if (e, n) in wanted)
-    return found
+    if not wanted:
+        return []
+    rows = IdentityLookup.objects.filter(name__in=one_of({n for _, n in wanted})).values_list(
+        "ecosystem", "name", "identity_id"
+    )
+    return [((e, n), i) for e, n, i in rows if (e, n) in wanted]
 
 
 def findings_rematch_all(*, job_id: int | None = None) -> MatchRun:
