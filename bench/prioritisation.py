@@ -11,12 +11,12 @@ deployer or supplier), and CISA's real KEV catalogue imported.
 Then an EPSS file of ``--epss-rows`` CVEs (the portfolio's CVEs plus filler, FIRST's format)
 is imported once to seed the scores, and each measured "day" imports a new file through
 ``epss_import``. How many scores move from one day to the next decides the cost, since every
-finding of a moved CVE is rewritten (``Finding.epss``), and we have no real consecutive files
-to count it on: so it is measured for several shares (``--moving``, default 10%, 30% and 100%
-of the scores; a moved score changes by up to +-30%, every percentile moves). Each day is run
-two ways:
+alias group of a moved CVE gets its score rewritten (``GroupEpss``; until 2026-11-22 every
+finding's own copy, ``Finding.epss``), and we have no real consecutive files to count it on: so
+it is measured for several shares (``--moving``, default 10%, 30% and 100% of the scores; a
+moved score changes by up to +-30%, every percentile moves). Each day is run two ways:
 
-- vulndesk: the real path: scores, history, the findings' ``epss`` and, for every alias group
+- vulndesk: the real path: scores, history, the groups' scores and, for every alias group
   whose CVE score changed, ``priorities_refresh`` (which writes nothing, since EPSS sets no SSVC
   point, but reads every finding of those groups to prove it).
 - baseline (same run, alternating days): the same import with the priority refresh switched
@@ -24,8 +24,8 @@ two ways:
 
 Each run is on a new day's file, and the findings and scores tables are vacuumed between days
 (autovacuum's work between two daily imports, not timed). The table prints medians, the ratio,
-the refresh's own time, and a plain UPDATE of every finding's epss: the least that rewriting
-them all costs.
+the refresh's own time, and a plain UPDATE of one column of every finding: the least that
+keeping a copy of the score on each finding would cost (what the import did before GroupEpss).
 
     bench/run --prioritisation                   # full scale (~15 minutes to build)
     bench/run --prioritisation --releases 500    # a quick run (~2 minutes)
@@ -241,7 +241,7 @@ class Scenario:
     real: list[float] = field(default_factory=list)
     baseline: list[float] = field(default_factory=list)
     refresh: list[float] = field(default_factory=list)
-    findings: list[int] = field(default_factory=list)  # findings whose epss was rewritten
+    groups: list[int] = field(default_factory=list)  # alias groups whose score was rewritten
 
 
 def measure(args: argparse.Namespace, folder: Path) -> list[Scenario]:
@@ -259,8 +259,8 @@ def measure(args: argparse.Namespace, folder: Path) -> list[Scenario]:
     write_epss(path, cves, day, scores)
     begun = time.perf_counter()
     seeded = epss_import(path=path, actor_label="bench")
-    log(f"EPSS seed import: {time.perf_counter() - begun:.1f} s, {seeded.findings_updated} "
-        "findings updated")  # fmt: skip
+    log(f"EPSS seed import: {time.perf_counter() - begun:.1f} s, {seeded.groups_updated} "
+        "groups updated")  # fmt: skip
     vacuum()
 
     real_refresh = findings_services.priorities_refresh
@@ -298,12 +298,12 @@ def measure(args: argparse.Namespace, folder: Path) -> list[Scenario]:
                 scenario.refresh.append(spent[-1])
             else:
                 scenario.baseline.append(seconds)
-            scenario.findings.append(outcome.findings_updated)
+            scenario.groups.append(outcome.groups_updated)
             log(
                 f"EPSS {day}, {scenario.share:.0%} moving, "
                 f"{'with' if with_refresh else 'without'} priorities: {seconds:.1f} s; "
-                f"{outcome.updated:,} scores changed, {outcome.findings_updated:,} findings' "
-                f"epss, {len(outcome.jumps)} jumps"
+                f"{outcome.updated:,} scores changed, {outcome.groups_updated:,} groups' "
+                f"scores, {len(outcome.jumps)} jumps"
                 + (f"; refresh {spent[-1]:.1f} s" if with_refresh else "")
             )
             path.unlink()
@@ -311,15 +311,19 @@ def measure(args: argparse.Namespace, folder: Path) -> list[Scenario]:
 
 
 def measure_plain_update() -> float:
-    """Time a plain UPDATE of every finding's epss: the least that rewriting them all costs."""
+    """Time a plain UPDATE of one float column of every finding: the least that a copy of the
+    score on each finding costs when every score moves (what ``Finding.epss`` cost)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         begun = time.perf_counter()
-        cursor.execute("UPDATE findings_finding SET epss = epss * 1.001 WHERE epss IS NOT NULL")
+        # an indexed float column, as ``epss`` was (finding_epss): no HOT update, every index
+        # entry rewritten
+        cursor.execute("UPDATE findings_finding SET cvss_score = cvss_score")
+        rows = cursor.rowcount
         seconds = time.perf_counter() - begun
     vacuum()
-    log(f"plain UPDATE of every finding's epss: {seconds:.1f} s")
+    log(f"plain UPDATE of one column of every finding ({rows:,} rows): {seconds:.1f} s")
     return seconds
 
 
@@ -410,7 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             med, base = statistics.median(sc.real), statistics.median(sc.baseline)
             rows.append((
                 f"EPSS day, {sc.share:.0%} of {args.epss_rows:,} scores move "
-                f"(~{statistics.median(sc.findings):,.0f} findings' epss)",
+                f"(~{statistics.median(sc.groups):,.0f} groups' scores)",
                 f"{base:.1f} s (import, no refresh)",
                 f"{med:.1f} s (max {max(sc.real):.1f}), "
                 f"refresh {statistics.median(sc.refresh):.1f} s",
@@ -424,7 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{', '.join(f'{t:.1f}' for t in sc.refresh)} s"
             )
         rows.append((
-            "plain UPDATE of every finding's epss (SQL only)", "", f"{plain:.1f} s", "", "", ""
+            "plain UPDATE of one column of every finding (SQL only)", "", f"{plain:.1f} s",
+            "", "", "",
         ))  # fmt: skip
         rows.append((
             f"refresh of all {before['findings']:,} findings, nothing changed",

@@ -23,7 +23,8 @@ APPS = ("accounts", "inventory", "findings", "jobs", "notifications")
 READ_ONLY = {
     "accounts.apitoken", "accounts.loginfailure", "inventory.sbomdocument",
     "inventory.componentidentity", "inventory.component", "findings.finding",
-    "findings.portfoliosnapshot", "jobs.job", "jobs.workerheartbeat", "notifications.delivery",
+    "findings.portfoliosnapshot", "findings.groupepss", "jobs.job", "jobs.workerheartbeat",
+    "notifications.delivery",
 }  # fmt: skip
 # shown on their parent's page: preferences on the user's, grants on the product's, lookup
 # keys on the component identity's

@@ -24,7 +24,7 @@ from vulndesk.server.accounts.models import Team
 from vulndesk.server.accounts.services import organisation_default, team_create
 from vulndesk.server.accounts.tokens import api_token_create
 from vulndesk.server.advisories.services import feeds_import
-from vulndesk.server.findings.models import SEVERITY_RANK, Finding, FindingStatus
+from vulndesk.server.findings.models import SEVERITY_RANK, Finding, FindingStatus, GroupEpss
 from vulndesk.server.inventory.models import (
     Component,
     ComponentIdentity,
@@ -125,6 +125,12 @@ def _finding(release: Release, component: str = "lib", **fields: Any) -> Finding
         "first_seen": now - timedelta(days=n),
         "last_seen": now,
     }
+    fields = {**defaults, **fields}
+    epss = fields.pop("epss", None)  # the group's score, kept once per group
+    if epss is not None:
+        GroupEpss.objects.update_or_create(
+            vulnerability_id=fields["vulnerability_id"], defaults={"epss": epss}
+        )
     return Finding.objects.create(
         product_id=release.product_id,
         release=release,
@@ -135,7 +141,7 @@ def _finding(release: Release, component: str = "lib", **fields: Any) -> Finding
         component_name=component,
         component_version=version,
         purl=identity.purl,
-        **{**defaults, **fields},
+        **fields,
     )
 
 

@@ -100,6 +100,17 @@ def test_filters(
     assert sorted(found) == sorted(expected)
 
 
+def test_the_overdue_filter(as_user: Clients, world: Any, findings: dict[str, Finding]) -> None:
+    now = timezone.now()
+    Finding.objects.filter(pk=findings["jinja"].pk).update(due_at=now - timedelta(hours=1))
+    Finding.objects.filter(pk=findings["yaml"].pk).update(due_at=now + timedelta(days=3))
+    victor = as_user(world.victor)
+    assert ids(victor.get("/api/v1/findings?overdue=true")) == ["CVE-2024-22195"]
+    on_time = ids(victor.get("/api/v1/findings?overdue=false"))
+    assert "CVE-2020-14343" in on_time and "CVE-2024-22195" not in on_time
+    assert victor.get("/api/v1/findings?overdue=later").status_code == 422
+
+
 def test_product_and_release_filters(
     as_user: Clients, world: Any, findings: dict[str, Finding]
 ) -> None:

@@ -13,13 +13,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from vulndesk.core.errors import InputError
 from vulndesk.core.scoring.kev import read_kev
 from vulndesk.server.advisories.models import EpssHistory, EpssScore, FeedImport, KevEntry
 from vulndesk.server.advisories.services import epss_import, feeds_import, kev_import
 from vulndesk.server.audit.models import AuditEvent
-from vulndesk.server.findings.models import Finding
+from vulndesk.server.findings.models import Finding, GroupEpss
 from vulndesk.server.inventory.models import Release
 from vulndesk.server.inventory.services import product_create, release_create, sbom_upload
 
@@ -221,7 +223,7 @@ def test_epss_import_sets_scores_history_on_moves_and_lists_jumps(
     )
     release = release_with(admin, [pypi("idna", "1.0"), pypi("jinja2", "1.0")])
     run_jobs()
-    assert set(Finding.objects.values_list("vulnerability_id", "epss")) == {
+    assert set(Finding.objects.values_list("vulnerability_id", "group_epss__epss")) == {
         ("CVE-2024-3001", None),
         ("CVE-2024-3002", None),
     }
@@ -241,7 +243,9 @@ def test_epss_import_sets_scores_history_on_moves_and_lists_jumps(
     )
     assert (first.created, first.updated, first.history_rows, first.jumps) == (4, 0, 4, [])
     assert first.model_version == "v2025.03.14" and str(first.score_date) == "2026-11-20"
-    epss = dict(Finding.objects.filter(release=release).values_list("vulnerability_id", "epss"))
+    epss = dict(
+        Finding.objects.filter(release=release).values_list("vulnerability_id", "group_epss__epss")
+    )
     # the two-CVE group gets the higher score of its CVEs
     assert epss == {"CVE-2024-3001": 0.1, "CVE-2024-3002": 0.3}
 
@@ -267,7 +271,9 @@ def test_epss_import_sets_scores_history_on_moves_and_lists_jumps(
         ("CVE-2024-3002", "2026-11-21", 0.013),
         ("CVE-2024-3003", "2026-11-21", 0.45),
     ]
-    epss = dict(Finding.objects.filter(release=release).values_list("vulnerability_id", "epss"))
+    epss = dict(
+        Finding.objects.filter(release=release).values_list("vulnerability_id", "group_epss__epss")
+    )
     assert epss == {"CVE-2024-3001": 0.105, "CVE-2024-3002": 0.45}
 
     # small steps add up: measured from the last recorded score (0.10), not yesterday's
@@ -333,3 +339,67 @@ def test_an_ics_sbom_uploaded_to_a_release_gets_csaf_findings_by_cpe_and_by_name
         release=release, component__identity__supplier__startswith="Acme"
     )
     assert not lookalike.exists()
+
+
+def test_an_epss_day_rewrites_the_groups_scores_not_the_findings(
+    admin: Any, tmp_path: Path, run_jobs: Callable[[], int]
+) -> None:
+    feeds_import(paths=[osv_file(tmp_path, "GHSA-one", "idna", ["CVE-2024-3001"])])
+    release_with(admin, [pypi("idna", "1.0"), pypi("idna", "2.0") | {"bom-ref": "idna-2"}])
+    run_jobs()
+    epss_import(path=epss_file(tmp_path, "d1.csv.gz", "2026-11-20", {"CVE-2024-3001": 0.1}))
+    finding_updates: list[tuple[str, int]] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        if sql.lstrip().upper().startswith("UPDATE") and "findings_finding" in sql:
+            finding_updates.append((sql, context["cursor"].rowcount))
+        return result
+
+    with connection.execute_wrapper(watch):
+        day = epss_import(
+            path=epss_file(tmp_path, "d2.csv.gz", "2026-11-21", {"CVE-2024-3001": 0.2})
+        )
+    # one group changed; the priority refresh looked at its findings and wrote none of them
+    assert day.groups_updated == 1
+    assert [rows for _, rows in finding_updates if rows] == []
+    assert sorted(Finding.objects.values_list("group_epss__epss", flat=True)) == [0.2, 0.2]
+    assert GroupEpss.objects.get().epss == 0.2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0004_moves_the_findings_scores_to_their_groups_and_back(
+    admin: Any, tmp_path: Path, run_jobs: Callable[[], int]
+) -> None:
+    feeds_import(paths=[osv_file(tmp_path, "GHSA-one", "idna", ["CVE-2024-3001"])])
+    feeds_import(paths=[osv_file(tmp_path, "GHSA-two", "jinja2", ["CVE-2024-3002"])])
+    release_with(admin, [pypi("idna", "1.0"), pypi("jinja2", "1.0"), pypi("jinja2", "2.0")])
+    run_jobs()
+    epss_import(path=epss_file(tmp_path, "d1.csv.gz", "2026-11-20", {"CVE-2024-3001": 0.1}))
+    table = connection.ops.quote_name(Finding._meta.db_table)
+    before, after = ("findings", "0003_triage_fields"), ("findings", "0004_group_epss")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])  # back: each finding holds its group's score again
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT vulnerability_id, epss FROM {table} ORDER BY vulnerability_id")
+        assert cursor.fetchall() == [
+            ("CVE-2024-3001", 0.1),
+            ("CVE-2024-3002", None),
+            ("CVE-2024-3002", None),
+        ]
+        # copies of one group that disagree (a half-finished old import): the highest is kept
+        cursor.execute(f"UPDATE {table} SET epss = 0.3 WHERE id = (SELECT MIN(id) FROM {table} "
+                       "WHERE vulnerability_id = 'CVE-2024-3002')")  # fmt: skip
+        cursor.execute(f"UPDATE {table} SET epss = 0.2 WHERE id = (SELECT MAX(id) FROM {table} "
+                       "WHERE vulnerability_id = 'CVE-2024-3002')")  # fmt: skip
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    assert sorted(GroupEpss.objects.values_list("vulnerability_id", "epss")) == [
+        ("CVE-2024-3001", 0.1),
+        ("CVE-2024-3002", 0.3),
+    ]
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

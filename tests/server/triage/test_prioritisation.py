@@ -312,6 +312,24 @@ def test_vulnrichment_points_of_a_cve5_record_win_over_the_cvss_proxy(world: Wor
     assert row.priority == "scheduled"  # active, controlled, not automatable, human low
 
 
+def test_a_feed_import_reprioritises_the_findings_of_the_groups_it_adds_to(
+    world: World,
+) -> None:
+    finding = make_finding(world.release, "CVE-2024-1234")
+    refresh()
+    before = reload(finding)
+    assert (before.exploitation, before.priority) == ("none", "defer")
+    # the CVE record names no package the finding's component is filed under: no re-match job
+    # would look at the finding, yet its Vulnrichment points are evidence for its group
+    outcome = feeds_import(paths=[CVE5], actor_label="test")
+    assert outcome.rematch_job_id is None and outcome.priorities_changed == 1
+    row = reload(finding)
+    assert (row.exploitation, row.automatable, row.technical_impact) == ("active", "no", "total")
+    assert row.priority == "scheduled"
+    # importing it again adds nothing: nothing to recompute
+    assert feeds_import(paths=[CVE5], actor_label="test").priorities_changed == 0
+
+
 def test_new_findings_are_inserted_with_what_the_refresh_writes(world: World) -> None:
     # matching inserts new findings with priority_columns: they must equal the refresh's values
     other = product_create(

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from vulndesk.server.advisories.models import FeedImport
-from vulndesk.server.findings.models import PortfolioSnapshot
+from vulndesk.server.findings.models import Finding, PortfolioSnapshot
 from vulndesk.server.jobs.models import Job
+from vulndesk.server.triage.models import Priority
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,33 @@ def test_the_dashboard_shows_risk_of_visible_products(
     assert "golang" not in page  # the secret product's findings
     assert "Risk over time" in page and "<svg" in user_client.get("/").content.decode()
     assert "Open findings of the products you may see" in page
+
+
+def test_the_dashboard_counts_open_findings_by_priority_and_past_due_date(
+    user_client: Client, portfolio: Portfolio
+) -> None:
+    shop = Finding.objects.filter(product=portfolio.product, status="active")
+    late = shop.order_by("id").first()
+    assert late is not None
+    Finding.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=1))
+    Finding.objects.filter(product=portfolio.secret_product).update(
+        due_at=timezone.now() - timedelta(days=1)
+    )
+    page = text(user_client.get("/").content)
+    for priority, label in Priority.choices:
+        count = shop.filter(priority=priority).count()
+        assert f"{count} {label}" in page, (priority, page)
+    assert "1 Past due date" in page  # the secret product's late findings are not counted
+    # the tile links to the list of exactly those
+    content = user_client.get("/").content.decode()
+    assert 'href="/findings/?overdue=yes&amp;sort=priority"' in content
+    listed = re.findall(
+        r'<td class="id"><a href="/findings/(\d+)/">',
+        user_client.get("/findings/", {"overdue": "yes"}).content.decode(),
+    )
+    assert listed == [str(late.pk)]
+    on_time = user_client.get("/findings/", {"overdue": "no"}).content.decode()
+    assert f'href="/findings/{late.pk}/"' not in on_time and '<td class="id">' in on_time
 
 
 def test_superusers_see_the_portfolio_snapshots(client: Client, portfolio: Portfolio) -> None:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from vulndesk.server.findings.models import Finding
+from vulndesk.server.findings.models import Finding, GroupEpss
 from vulndesk.server.inventory.models import Role
 from vulndesk.server.inventory.services import product_grant
 from vulndesk.server.jobs.models import Job, JobKind
@@ -71,8 +71,9 @@ def test_filters(
     user_client: Client, portfolio: Portfolio, query: dict[str, Any], expected: list[str]
 ) -> None:
     Finding.objects.filter(vulnerability_id="CVE-2023-32681").update(kev=True)
-    Finding.objects.filter(vulnerability_id="CVE-2023-43804").update(epss=0.62)
-    Finding.objects.exclude(vulnerability_id="CVE-2023-43804").update(epss=0.1)
+    for key in set(Finding.objects.values_list("vulnerability_id", flat=True)):
+        score = 0.62 if key == "CVE-2023-43804" else 0.1
+        GroupEpss.objects.create(vulnerability_id=key, epss=score)
     assert sorted(listed(user_client.get("/findings/", query))) == sorted(expected)
 
 

@@ -2,8 +2,9 @@
 
 Neither is an advisory: KEV says a CVE is exploited, EPSS how likely it is to be. Both are kept
 per CVE id (``KevEntry``, ``EpssScore`` + ``EpssHistory``), and each import brings the findings'
-``kev`` and ``epss`` columns up to date in SQL (``findings.services.findings_scores_refresh``),
-without re-matching anything. Re-exported by ``services``.
+``kev`` column and the alias groups' EPSS scores (``findings.GroupEpss``) up to date in SQL
+(``findings.services.findings_scores_refresh``), without re-matching anything. Re-exported by
+``services``.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class EpssImportOutcome:
     history_rows: int = 0
     jumps: list[EpssJump] = field(default_factory=list)
     problems: list[SourceProblem] = field(default_factory=list)
-    findings_updated: int = 0
+    groups_updated: int = 0  # alias groups with findings whose score changed
 
 
 # --- KEV ------------------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def epss_import(
 
     The file is streamed and written in batches of 5,000 rows (new scores with COPY on
     PostgreSQL, changed ones through a staging table); history rows are written for scores that
-    moved (``history_moved``), and the findings of changed CVEs get their ``epss`` in SQL. A bad
+    moved (``history_moved``), and the alias groups of changed CVEs get their score. A bad
     row is reported in ``problems`` and skipped; a file that cannot be read (a bad header, a
     truncated gzip) raises InputError and stores nothing.
     """
@@ -248,7 +249,7 @@ def epss_import(
                     progress(outcome.read)
         if rows:
             changed_total.extend(_epss_batch(rows, reader.model_version or "", outcome))
-        outcome.findings_updated = findings_scores_refresh(
+        outcome.groups_updated = findings_scores_refresh(
             cve_ids=changed_total, kev=False, epss=True
         )
         outcome.read += len(outcome.problems)
@@ -283,7 +284,7 @@ def epss_import(
                 "skipped": len(outcome.problems),
                 "history_rows": outcome.history_rows,
                 "jumps": [j.cve_id for j in outcome.jumps[:100]],
-                "findings_updated": outcome.findings_updated,
+                "groups_updated": outcome.groups_updated,
             },
             acting_user=acting_user,
             actor_label=actor_label,

@@ -102,6 +102,12 @@ class ImportOutcome:
     # memory stays bounded on an NVD import naming millions of CPEs nobody uses.
     touched: set[tuple[str, str]] = field(default_factory=set)
     _identities: set[int] = field(default_factory=set)
+    # alias group keys that findings name and that a written record joined: their SSVC inputs
+    # may have changed (a KEV-like CSAF threat, Vulnrichment points, a CVSS vector) although no
+    # package they are filed under did, so their priorities are recomputed at the end
+    _finding_groups: set[str] = field(default_factory=set)
+    #: how many findings changed priority because the import added evidence to their group
+    priorities_changed: int = 0
     # the component identities whose findings a queued re-match job will bring up to date
     rematch_identities: int = 0
     rematch_job_id: int | None = None
@@ -287,6 +293,7 @@ def _import(
         acting_user=acting_user,
         actor_label=actor_label,
     )
+    _reprioritise(outcome)
     _rematch_later(outcome, acting_user)
     outcome.read += outcome.skipped
     return outcome
@@ -355,6 +362,9 @@ def _write_batch(batch: Sequence[PreparedRecord], outcome: ImportOutcome, now: d
     # what a stored record whose group changed names: its findings take the new key
     pending.update(_packages_of(regrouped))
     _touch(outcome, pending)
+    outcome._finding_groups.update(
+        _groups_with_findings({groups.group_of(incoming[k].record_id) for k in writing})
+    )
 
 
 _ADVISORY_COLUMNS = (
@@ -380,6 +390,33 @@ def _advisory_row(item: PreparedRecord, group_key: str, now: datetime) -> tuple[
         item.match,
         now,
     )
+
+
+def _groups_with_findings(keys: set[str]) -> set[str]:
+    """Return the alias group keys among ``keys`` that some finding names."""
+    from vulndesk.server.findings.models import Finding
+
+    if not keys:
+        return set()
+    found = Finding.objects.filter(vulnerability_id__in=one_of(keys)).order_by()
+    return set(found.values_list("vulnerability_id", flat=True).distinct())
+
+
+def _reprioritise(outcome: ImportOutcome) -> None:
+    """Recompute the SSVC priorities of the findings of the groups the import added to.
+
+    The re-match job brings the findings of the packages the records name up to date, priorities
+    included; this covers the findings of a group that gained evidence from a record naming none
+    of their packages (an NVD or CVE record with Vulnrichment points for a vulnerability found
+    through OSV). Inside the import's transaction: the priorities commit with the evidence.
+    """
+    from vulndesk.server.findings.models import Finding
+    from vulndesk.server.triage.prioritisation import priorities_refresh
+
+    if outcome._finding_groups:
+        outcome.priorities_changed = priorities_refresh(
+            Finding.objects.filter(vulnerability_id__in=one_of(outcome._finding_groups))
+        )
 
 
 def _rematch_later(outcome: ImportOutcome, acting_user: AbstractBaseUser | None) -> None:

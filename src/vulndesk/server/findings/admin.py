@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from vulndesk.server.accounts.admin import ReadOnlyModelAdmin
-from vulndesk.server.findings.models import Finding, PortfolioSnapshot
+from vulndesk.server.findings.models import Finding, GroupEpss, PortfolioSnapshot
 
 
 @admin.register(Finding)
@@ -24,3 +24,11 @@ class FindingAdmin(ReadOnlyModelAdmin):
 @admin.register(PortfolioSnapshot)
 class PortfolioSnapshotAdmin(ReadOnlyModelAdmin):
     list_display = ("taken_at", "counts", "releases_affected", "kev")
+
+
+@admin.register(GroupEpss)
+class GroupEpssAdmin(ReadOnlyModelAdmin):
+    list_display = ("vulnerability_id", "epss")
+    search_fields = ("vulnerability_id",)
+    ordering = ("-epss",)
+    show_full_result_count = False

@@ -41,6 +41,8 @@ _DETAIL_COLUMNS = (
 )  # fmt: skip
 #: JSON columns of the list, read as the database's text and passed into the body as it is
 _LIST_JSON = ("aliases", "fixed_versions")
+#: fields of the list read from a joined table: the alias group's EPSS score (findings.GroupEpss)
+_LIST_JOINED = {"epss": F("group_epss__epss")}
 
 
 class FindingOut(Schema):
@@ -121,6 +123,9 @@ class FindingQuery(Schema):
     ] = Field(
         default_factory=list, description="VEX states, repeat for several; none: no statement"
     )
+    overdue: bool | None = Field(
+        None, description="past the due date the organisation's SLA gives its priority"
+    )
     sort: FindingSort = "-severity"
 
 
@@ -157,12 +162,14 @@ def finding_list(
         q=query.q or None,
         priorities=tuple("" if p == "none" else p for p in query.priority),
         analysis_states=tuple("" if a == "none" else a for a in query.analysis_state),
+        overdue=query.overdue,
     )
     findings = selectors.finding_list(
         user=request.auth, filters=filters, sort=query.sort, visible=visible
     )
     rows = findings.values(
-        *(c for c in _LIST_COLUMNS if c not in _LIST_JSON),
+        *(c for c in _LIST_COLUMNS if c not in _LIST_JSON and c not in _LIST_JOINED),
+        **_LIST_JOINED,
         product_name=F("product__name"),
         release_version=F("release__version"),
         **{f"{c}_json": Cast(c, TextField()) for c in _LIST_JSON},

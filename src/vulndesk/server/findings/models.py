@@ -40,7 +40,7 @@ class Severity(models.TextChoices):
 
 #: descending orders with missing scores last, shared by the indexes and the list's sorts
 UNSCORED_LAST = {
-    "epss": Coalesce(F("epss"), Value(-1.0)).desc(),
+    "epss": Coalesce(F("group_epss__epss"), Value(-1.0)).desc(),
     "cvss_score": Coalesce(F("cvss_score"), Value(-1.0)).desc(),
 }
 
@@ -97,11 +97,21 @@ class Finding(models.Model):
     cvss_score = models.FloatField(null=True, blank=True)
     cvss_vector = models.CharField(max_length=300, blank=True)
     confidence = models.CharField(max_length=6, choices=Confidence.choices, default=Confidence.HIGH)
-    # from the KEV catalog and EPSS scores (advisories.scores): kev when any CVE id of the alias
-    # group is in KEV, epss the highest score among them; set when matching writes the row and
-    # brought up to date by each KEV or EPSS import
+    # from the KEV catalog (advisories.scores): when any CVE id of the alias group is in KEV;
+    # set when matching writes the row and brought up to date by each KEV import
     kev = models.BooleanField(default=False)
-    epss = models.FloatField(null=True, blank=True)
+    # the group's EPSS score (``epss``), kept once per group, not on each finding: an EPSS day
+    # moves most scores, and rewriting the copy on every finding row (a new row version and
+    # every index entry) took 61-87 s for a million findings (docs/architecture.md,
+    # "Prioritisation"). Join it with select_related("group_epss").
+    group_epss = models.ForeignObject(
+        "GroupEpss",
+        on_delete=models.DO_NOTHING,
+        from_fields=["vulnerability_id"],
+        to_fields=["vulnerability_id"],
+        null=True,
+        related_name="+",
+    )
     affected_range = models.TextField(blank=True)
     fixed_versions = models.JSONField(default=list)
     component_name = models.CharField(max_length=500)
@@ -164,7 +174,6 @@ class Finding(models.Model):
             models.Index(fields=["status", "-first_seen"], name="finding_first_seen"),
             # the other sort orders of the list, unscored findings last: on COALESCE(score, -1)
             # because SQLite has no NULLS LAST in an index (selectors.FINDING_SORTS matches it)
-            models.Index("status", UNSCORED_LAST["epss"], F("id").desc(), name="finding_epss"),
             models.Index(
                 "status", UNSCORED_LAST["cvss_score"], F("id").desc(), name="finding_cvss"
             ),
@@ -184,6 +193,33 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vulnerability_id} in {self.component_name} {self.component_version}"
+
+    @property
+    def epss(self) -> float | None:
+        """Return the EPSS score of the finding's alias group (None: it has none)."""
+        try:
+            score = self.group_epss
+        except GroupEpss.DoesNotExist:
+            return None
+        return score.epss if score is not None else None
+
+
+class GroupEpss(models.Model):
+    """The EPSS score of an alias group that findings name: the highest among its CVE ids.
+
+    Written by matching for the groups it finds and by each EPSS import for the groups whose
+    score changed (``findings.services``); read through ``Finding.group_epss``.
+    """
+
+    vulnerability_id = models.CharField(primary_key=True, max_length=255)
+    epss = models.FloatField()
+
+    class Meta:
+        # the EPSS filter of the findings list: the groups at or above a score
+        indexes = [models.Index(fields=["epss"], name="group_epss_score")]
+
+    def __str__(self) -> str:
+        return f"{self.vulnerability_id}: {self.epss}"
 
 
 class PortfolioSnapshot(models.Model):

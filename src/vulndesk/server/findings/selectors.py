@@ -7,6 +7,7 @@ from types import EllipsisType
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from vulndesk.server.accounts.permissions import restrict_to_visible
 from vulndesk.server.findings.models import (
@@ -39,6 +40,7 @@ class FindingFilters:
     q: str | None = None
     priorities: tuple[str, ...] = ()
     analysis_states: tuple[str, ...] = ()
+    overdue: bool | None = None  # past its SLA due date (now), or not (no due date counts)
 
 
 #: the orders a findings list can be sorted in: name -> ORDER BY fields (id last: stable pages)
@@ -80,7 +82,7 @@ def finding_list(
     if filters.kev is not None:
         findings = findings.filter(kev=filters.kev)
     if filters.epss_min is not None:
-        findings = findings.filter(epss__gte=filters.epss_min)
+        findings = findings.filter(group_epss__epss__gte=filters.epss_min)
     if filters.product_id is not None:
         findings = findings.filter(product_id=filters.product_id)
     if filters.release_id is not None:
@@ -94,19 +96,24 @@ def finding_list(
         )
     if filters.analysis_states:
         findings = findings.filter(analysis_state__in=sorted(set(filters.analysis_states)))
+    if filters.overdue is not None:
+        past_due = Q(due_at__lt=timezone.now())
+        findings = findings.filter(past_due if filters.overdue else ~past_due)
     if filters.q:
         q = filters.q.strip()
         findings = findings.filter(
             Q(vulnerability_id__istartswith=q) | Q(component_name__istartswith=q)
             | Q(aliases__icontains=q)
         )  # fmt: skip
-    return findings.order_by(*FINDING_SORTS[sort]).select_related("product", "release")
+    return findings.order_by(*FINDING_SORTS[sort]).select_related(
+        "product", "release", "group_epss"
+    )
 
 
 def finding_get(*, user: Any, finding_id: int) -> Finding | None:
     """Return one finding if ``user`` may see it, else None (callers answer 404)."""
     findings = restrict_to_visible(Finding.objects.filter(id=finding_id), user)
-    return findings.select_related("product", "release", "component").first()
+    return findings.select_related("product", "release", "component", "group_epss").first()
 
 
 def finding_severity_counts(
@@ -120,6 +127,20 @@ def finding_severity_counts(
         findings = findings.filter(release_id=release_id)
     counts = dict(findings.values_list("severity").annotate(n=Count("id")).order_by())
     return {s: counts.get(s, 0) for s in SEVERITY_RANK}
+
+
+def finding_priority_counts(*, user: Any) -> dict[str, int]:
+    """Return the active findings ``user`` may see per SSVC priority (``""``: none), and under
+    ``"overdue"`` how many of them are past their due date: one pass over the rows."""
+    findings = restrict_to_visible(Finding.objects.filter(status=FindingStatus.ACTIVE), user)
+    counts = findings.aggregate(
+        **{
+            priority or "none": Count("id", filter=Q(priority=priority))
+            for priority in PRIORITY_RANK
+        },
+        overdue=Count("id", filter=Q(due_at__lt=timezone.now())),
+    )
+    return {key: value or 0 for key, value in counts.items()}
 
 
 def snapshots(*, limit: int = 90) -> list[PortfolioSnapshot]:

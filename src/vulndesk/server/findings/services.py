@@ -34,6 +34,7 @@ from vulndesk.server.findings.models import (
     SEVERITY_RANK,
     Finding,
     FindingStatus,
+    GroupEpss,
     PortfolioSnapshot,
 )
 from vulndesk.server.findings.scanning import match_stored
@@ -60,7 +61,7 @@ _CONTENT = (
 _INSERT = (
     "product_id", "release_id", "component_id", "identity_id", "vulnerability_id", *_CONTENT,
     "component_name", "component_version", "purl", "status", "first_seen", "last_seen",
-    "digest", "kev", "epss",
+    "digest", "kev",
 )  # fmt: skip
 
 
@@ -153,8 +154,8 @@ def _values(finding: MatchedFinding) -> _Values:
 
 
 def _with_scores(matches: dict[int, dict[str, _Values]]) -> None:
-    """Set each finding's ``kev`` and ``epss`` from the stored KEV entries and EPSS scores of
-    the CVE ids of its alias group."""
+    """Set each finding's ``kev`` from the stored KEV entries of the CVE ids of its alias group,
+    and store each group's EPSS score (``GroupEpss``), the highest among them."""
     cves = {
         i
         for found in matches.values()
@@ -163,47 +164,65 @@ def _with_scores(matches: dict[int, dict[str, _Values]]) -> None:
         if i.startswith("CVE-")
     }
     kev, epss = _scores_of(cves)
-    if not kev and not epss:
-        return
+    scores: dict[str, float | None] = {}
     for found in matches.values():
         for vulnerability_id, values in found.items():
-            group = [i for i in values.content[0] if i in kev or i in epss]
-            if group:
-                found[vulnerability_id] = _Values(
-                    values.content,
-                    values.digest,
-                    any(i in kev for i in group),
-                    max((epss[i] for i in group if i in epss), default=None),
+            if vulnerability_id not in scores:
+                scores[vulnerability_id] = max(
+                    (epss[i] for i in values.content[0] if i in epss), default=None
                 )
+            if any(i in kev for i in values.content[0]):
+                found[vulnerability_id] = _Values(values.content, values.digest, True)
+    _group_epss_write(scores)
+
+
+def _group_epss_write(scores: dict[str, float | None]) -> int:
+    """Store the EPSS score of each alias group key of ``scores`` (None: it has none) where it
+    differs from the stored one, and return how many groups changed."""
+    if not scores:
+        return 0
+    stored = dict(
+        GroupEpss.objects.filter(vulnerability_id__in=one_of(scores)).values_list(
+            "vulnerability_id", "epss"
+        )
+    )
+    changed = {key for key, score in scores.items() if stored.get(key) != score}
+    if not changed:
+        return 0
+    # replaced, not updated: one DELETE and one COPY (or executemany) for any number of groups
+    GroupEpss.objects.filter(vulnerability_id__in=one_of(changed & stored.keys())).delete()
+    insert_rows(
+        GroupEpss,
+        ("vulnerability_id", "epss"),
+        sorted((key, scores[key]) for key in changed if scores[key] is not None),
+    )
+    return len(changed)
 
 
 def _scores_of(cves: Iterable[str]) -> tuple[set[str], dict[str, float]]:
     """Return which of ``cves`` are in KEV, and the EPSS score of those that have one."""
     from vulndesk.server.advisories.models import EpssScore, KevEntry
 
-    ordered = sorted(set(cves))
-    kev: set[str] = set()
-    epss: dict[str, float] = {}
-    for start in range(0, len(ordered), _IN):
-        chunk = ordered[start : start + _IN]
-        kev.update(KevEntry.objects.filter(cve_id__in=chunk).values_list("cve_id", flat=True))
-        epss.update(EpssScore.objects.filter(cve_id__in=chunk).values_list("cve_id", "epss"))
+    wanted = set(cves)
+    if not wanted:
+        return set(), {}
+    kev = set(KevEntry.objects.filter(cve_id__in=one_of(wanted)).values_list("cve_id", flat=True))
+    epss = dict(EpssScore.objects.filter(cve_id__in=one_of(wanted)).values_list("cve_id", "epss"))
     return kev, epss
 
 
 def findings_scores_refresh(*, cve_ids: Iterable[str], kev: bool, epss: bool) -> int:
-    """Bring ``Finding.kev`` (and/or ``epss``) up to date for the CVEs whose KEV entry or EPSS
-    score changed, and return how many findings were rewritten. No re-match.
+    """Bring ``Finding.kev`` and/or the groups' EPSS scores (``GroupEpss``) up to date for the
+    CVEs whose KEV entry or EPSS score changed, and return how many findings (KEV) plus alias
+    groups (EPSS) changed. No re-match.
 
     A finding's ``vulnerability_id`` is its alias group's key, the smallest CVE id of the group,
     and ``aliases`` every id of the group. A group naming one CVE (nearly all) is therefore
     found by ``vulnerability_id`` alone; the few groups naming several CVEs are found once per
     call (their ``aliases`` text holds ``CVE-`` twice) and get the flag of any of them, the
-    highest score among them. The new values go in with one UPDATE joined to a staging table,
-    which skips findings that already hold them: a daily EPSS file changes most of 300,000
-    scores, and a statement per group waited on the server once per group. The groups' SSVC
-    priorities are then recomputed (``triage.prioritisation``): the returned count is of the
-    ``kev``/``epss`` rewrites only.
+    highest score among them. The KEV flags go in with one UPDATE joined to a staging table,
+    which skips findings that already hold them; the EPSS scores replace the changed groups'
+    rows. The groups' SSVC priorities are then recomputed (``triage.prioritisation``).
     """
     changed = sorted(set(cve_ids))
     if not changed:
@@ -221,15 +240,16 @@ def findings_scores_refresh(*, cve_ids: Iterable[str], kev: bool, epss: bool) ->
         return 0
     members = {key: multi.get(key) or {key} for key in keys}
     in_kev, scores = _scores_of(cve for group in members.values() for cve in group)
-    rows = [
-        (
-            key,
-            any(c in in_kev for c in members[key]),
-            max((scores[c] for c in members[key] if c in scores), default=None),
+    updated = 0
+    if kev:
+        updated += _kev_write([(key, any(c in in_kev for c in members[key])) for key in keys])
+    if epss:
+        updated += _group_epss_write(
+            {
+                key: max((scores[c] for c in members[key] if c in scores), default=None)
+                for key in keys
+            }
         )
-        for key in sorted(keys)
-    ]
-    updated = _scores_write(rows, kev=kev, epss=epss)
     # KEV membership is evidence of exploitation; EPSS is only shown beside it (a forecast, not
     # evidence), but the refresh is cheap when nothing changes and keeps one path for both. Many
     # groups (a daily EPSS file names most): one pass over every finding reads less than
@@ -266,34 +286,30 @@ def _groups_named(cves: Sequence[str]) -> set[str]:
     return keys
 
 
-def _scores_write(rows: Sequence[tuple[str, bool, float | None]], *, kev: bool, epss: bool) -> int:
-    """Set ``kev`` and/or ``epss`` of the findings of each group key in ``rows`` (key, kev,
-    epss) where they differ; return how many findings changed."""
+def _kev_write(rows: Sequence[tuple[str, bool]]) -> int:
+    """Set ``kev`` of the findings of each group key in ``rows`` (key, kev) where it differs;
+    return how many findings changed."""
     table = connection.ops.quote_name(Finding._meta.db_table)
-    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    columns = [c for c, wanted in (("kev", kev), ("epss", epss)) if wanted]
-    sets = ", ".join(f"{c} = s.{c}" for c in columns)
-    changed = " OR ".join(f"{table}.{c} {differs} s.{c}" for c in columns)
     with connection.cursor() as cursor:
         keep = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
         cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS vd_finding_scores (vulnerability_id "
-            f"varchar(255) PRIMARY KEY, kev boolean, epss double precision){keep}"
+            "CREATE TEMPORARY TABLE IF NOT EXISTS vd_finding_kev (vulnerability_id "
+            f"varchar(255) PRIMARY KEY, kev boolean){keep}"
         )
-        cursor.execute("DELETE FROM vd_finding_scores")
+        cursor.execute("DELETE FROM vd_finding_kev")
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy("COPY vd_finding_scores FROM STDIN") as copy:
+            with cursor.cursor.copy("COPY vd_finding_kev FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cursor.execute("ANALYZE vd_finding_scores")
+            cursor.execute("ANALYZE vd_finding_kev")
         else:
             for start in range(0, len(rows), 2000):
                 cursor.executemany(
-                    "INSERT INTO vd_finding_scores VALUES (%s, %s, %s)", rows[start : start + 2000]
+                    "INSERT INTO vd_finding_kev VALUES (%s, %s)", rows[start : start + 2000]
                 )
         cursor.execute(
-            f"UPDATE {table} SET {sets} FROM vd_finding_scores s "
-            f"WHERE {table}.vulnerability_id = s.vulnerability_id AND ({changed})"
+            f"UPDATE {table} SET kev = s.kev FROM vd_finding_kev s "
+            f"WHERE {table}.vulnerability_id = s.vulnerability_id AND {table}.kev <> s.kev"
         )
         return max(cursor.rowcount, 0)
 
@@ -379,7 +395,7 @@ def _match_chunk(
                     new_rows.append(
                         (product_id, rel_id, component_id, identity_id, vulnerability_id,
                          *values.content, name, version, purl, FindingStatus.ACTIVE.value,
-                         now, now, values.digest, values.kev, values.epss)
+                         now, now, values.digest, values.kev)
                     )  # fmt: skip
                 elif known[1] != FindingStatus.ACTIVE:
                     rewrite.append((known[0], values, True))
@@ -423,7 +439,7 @@ def _rewrite(rows: list[tuple[int, _Values, bool]], now: datetime) -> None:
     table = connection.ops.quote_name(Finding._meta.db_table)
     columns = ", ".join(f"{c} = %s" for c in _CONTENT)
     sql = (
-        f"UPDATE {table} SET {columns}, digest = %s, kev = %s, epss = %s, status = %s, "
+        f"UPDATE {table} SET {columns}, digest = %s, kev = %s, status = %s, "
         "last_seen = %s, "
         "resolved_at = NULL, notified_at = CASE WHEN %s THEN NULL ELSE notified_at END "
         "WHERE id = %s"
@@ -441,7 +457,6 @@ def _rewrite(rows: list[tuple[int, _Values, bool]], now: datetime) -> None:
                 *content,
                 values.digest,
                 values.kev,
-                values.epss,
                 FindingStatus.ACTIVE.value,
                 now,
                 reopened,

@@ -31,6 +31,7 @@ from vulndesk.server.findings.models import Finding
 from vulndesk.server.findings.selectors import (
     FindingFilters,
     finding_list,
+    finding_priority_counts,
     finding_severity_counts,
     snapshots,
 )
@@ -214,6 +215,8 @@ class Dashboard:
 
     severity_counts: dict[str, int]
     active_total: int
+    # active findings per SSVC priority ("none": not assessed) and "overdue": past due
+    priority_counts: dict[str, int]
     history: list[HistoryPoint]
     history_is_portfolio: bool
     top_findings: list[Finding]
@@ -230,6 +233,7 @@ def dashboard_get(*, user: Any, top: int = 10, jobs: int = 6) -> Dashboard:
     return Dashboard(
         severity_counts=counts,
         active_total=sum(counts.values()),
+        priority_counts=finding_priority_counts(user=user),
         history=history,
         history_is_portfolio=whole,
         top_findings=list(finding_list(user=user, filters=FindingFilters())[:top]),

@@ -92,6 +92,15 @@ class FindingFilterForm(forms.Form):
             (NO_VALUE, pgettext_lazy("VEX state filter", "no statement")),
         ],
     )
+    overdue = forms.ChoiceField(
+        label=_("Past due date"),
+        required=False,
+        choices=[
+            ("", pgettext_lazy("overdue filter", "either")),
+            ("yes", _("yes")),
+            ("no", _("no")),
+        ],
+    )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORT_LABELS.items()))
     offset = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
@@ -118,6 +127,7 @@ class FindingFilterForm(forms.Form):
             analysis_states=tuple(
                 "" if a == NO_VALUE else a for a in [data.get("analysis_state")] if a
             ),
+            overdue={"yes": True, "no": False}.get(data.get("overdue") or ""),
         )
 
     def sort_order(self) -> str:

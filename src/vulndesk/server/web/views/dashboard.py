@@ -23,5 +23,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overview": data.overview,
         "chart": line_chart(data.history, CHART_SEVERITIES),
         "now": timezone.now(),
+        # the SSVC outcomes, most urgent first, with their open findings
+        "priority_tiles": [
+            (priority, data.priority_counts.get(priority, 0))
+            for priority in ("immediate", "out-of-cycle", "scheduled", "defer")
+        ],
     }
     return render(request, "web/dashboard.html", context)
