@@ -155,3 +155,33 @@ def test_vex_import_and_export(cli, tmp_path: Path) -> None:  # type: ignore[no-
     bad = cli("vex", "import", SHOP, "--product", "1")
     assert bad.returncode == 2
     assert "holds no VEX statements" in bad.stderr
+
+
+def test_vex_record_with_a_range(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("demo", "--no-serve").returncode == 0  # finding 1: requests 2.28.1 in Web shop
+    reason = ("--state", "not_affected", "--justification", "component_not_present")
+    bad = cli("vex", "record", "1", *reason, "--range", "vers:pypi/>=x")
+    assert bad.returncode == 2
+    assert (
+        "vulndesk: error: range 'vers:pypi/>=x' cannot be read: 'x' is not a version (it has no "
+        "digit)" in bad.stderr
+    )
+    outside = cli("vex", "record", "1", *reason, "--range", "vers:pypi/>=2.29.0")
+    assert outside.returncode == 2
+    assert "range 'vers:pypi/>=2.29.0' does not contain requests 2.28.1" in outside.stderr
+    missing = cli("vex", "record", "1", *reason, "--scope", "range")
+    assert missing.returncode == 2 and "needs the range" in missing.stderr
+
+    recorded = cli("vex", "record", "1", *reason, "--range", "vers:pypi/>=2.28.0|<2.30.0")
+    assert recorded.returncode == 0, recorded.stderr
+    assert (
+        "CVE-2023-32681 not_affected in pkg:pypi/requests versions vers:pypi/>=2.28.0|<2.30.0 "
+        "(Web shop); applies to" in recorded.stdout
+    )
+    out = tmp_path / "export.cdx.json"
+    assert cli("vex", "export", "--product", "1", "-f", "cyclonedx", "-o", out).returncode == 0
+    [vulnerability] = json.loads(out.read_text())["vulnerabilities"]
+    assert vulnerability["affects"][0]["versions"] == [{"range": "vers:pypi/>=2.28.0|<2.30.0"}]
+    every = cli("vex", "record", "1", "--state", "fixed", "--scope", "any_version")
+    assert every.returncode == 0, every.stderr
+    assert "pkg:pypi/requests every version (Web shop)" in every.stdout

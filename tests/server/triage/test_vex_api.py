@@ -64,6 +64,48 @@ def test_scope_any_version(world: World) -> None:
     assert answer.json()["component_version"] == "*"
 
 
+def test_scope_range_covers_a_later_release_and_a_bad_range_is_a_400(world: World) -> None:
+    found = finding(release(world, "1.0", SHOP_1), "requests", REQUESTS_CVE)
+    url = f"/api/v1/findings/{found.pk}/vex"
+    editor = client_of(world.edith)
+    answer = editor.post(
+        url,
+        {**NOT_PRESENT, "scope": "range", "version_range": "vers:pypi/>=2.28.0|<2.30.0"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["component_version"] == "vers:pypi/>=2.28.0|<2.30.0"
+    later = finding(release(world, "1.1", {"requests": "2.29.0"}), "requests", REQUESTS_CVE)
+    shown = client_of(world.victor).get(f"/api/v1/findings/{later.pk}/vex").json()
+    assert shown["current"]["id"] == answer.json()["id"]
+    assert shown["stated_on_release"]["version"] == "1.0"
+
+    for body, message in [
+        (
+            {"version_range": "vers:pypi/>=x"},
+            "range 'vers:pypi/>=x' cannot be read: 'x' is not a version (it has no digit)",
+        ),
+        (
+            {"version_range": "vers:pypi/>=3.0"},
+            "range 'vers:pypi/>=3.0' does not contain requests 2.28.1, the version of finding "
+            f"{found.pk}; a statement recorded on a finding must cover its version",
+        ),
+        ({}, "a statement about a version range needs the range"),
+    ]:
+        refused = editor.post(
+            url, {**NOT_PRESENT, "scope": "range", **body}, content_type="application/json"
+        )
+        assert refused.status_code == 400, refused.content
+        assert refused.json()["detail"] == message or message in refused.json()["detail"]
+    too_long = editor.post(
+        url,
+        {**NOT_PRESENT, "scope": "range", "version_range": "vers:pypi/<" + "1" * 1000},
+        content_type="application/json",
+    )
+    assert too_long.status_code == 422
+    assert VexStatement.objects.count() == 1
+
+
 def test_who_may_not(world: World) -> None:
     found = finding(release(world, "1.0", SHOP_1), "requests", REQUESTS_CVE)
     url = f"/api/v1/findings/{found.pk}/vex"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,8 @@ def artifacts(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def browser(vex_site: dict[str, Any]) -> Iterator[Any]:
+@contextmanager
+def _chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"Debian's chromium is not installed ({CHROMIUM})")
     playwright_api = pytest.importorskip("playwright.sync_api")
@@ -65,6 +66,35 @@ def browser(vex_site: dict[str, Any]) -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def browser(vex_site: dict[str, Any]) -> Iterator[Any]:
+    with _chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def range_site(transactional_db: None, live_server: Any) -> dict[str, Any]:
+    """The shop with requests 2.28.1 in release 1.0, 2.29.0 in 1.1 and 2.30.0 in 1.2; edith
+    (editor) may log in. Every write happens here, before the browser starts."""
+    world = build()
+    world.edith.set_password(PASSWORD)
+    world.edith.save()
+    releases = [
+        release(world, version, {"requests": requests})
+        for version, requests in (("1.0", "2.28.1"), ("1.1", "2.29.0"), ("1.2", "2.30.0"))
+    ]
+    return {
+        "url": str(live_server.url),
+        "findings": [finding(r, "requests", REQUESTS_CVE).pk for r in releases],
+    }
+
+
+@pytest.fixture
+def range_browser(range_site: dict[str, Any]) -> Iterator[Any]:
+    with _chromium() as chromium:
+        yield chromium
 
 
 def test_bulk_triage_from_the_findings_list(
@@ -104,4 +134,48 @@ def test_bulk_triage_from_the_findings_list(
     expect(section).to_contain_text("only in the build image")
     expect(section.locator(".vex-author")).to_contain_text("edith on")
     page.screenshot(path=str(artifacts / "vulndesk-vex-finding.png"), full_page=True)
+    page.close()
+
+
+def test_a_range_statement_from_the_finding_page(
+    range_browser: Any, range_site: dict[str, Any], artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    site = range_site["url"]
+    first, inside, outside = range_site["findings"]
+    page = range_browser.new_page(viewport={"width": 1360, "height": 900}, locale="en-GB")
+    page.set_default_timeout(15_000)
+    page.goto(f"{site}/login/")
+    page.fill("#id_username", "edith")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+
+    page.goto(f"{site}/findings/{first}/")
+    form = page.locator("details.vex-record")
+    form.locator("summary").click()
+    page.select_option("#id_state", "not_affected")
+    page.select_option("#id_justification", "vulnerable_code_not_present")
+    form.locator("input[name=scope][value=range]").check()
+    page.fill("#id_version_range", "vers:pypi/>=x")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("details.vex-record")).to_contain_text(
+        "range 'vers:pypi/>=x' cannot be read: 'x' is not a version (it has no digit)"
+    )
+
+    page.fill("#id_version_range", "vers:pypi/>=2.28.0|<2.30.0")
+    page.screenshot(path=str(artifacts / "vulndesk-vex-range-form.png"), full_page=True)
+    page.locator("details.vex-record button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text("VEX statement recorded.")
+
+    page.goto(f"{site}/findings/{inside}/")
+    section = page.locator("section#vex")
+    expect(section).to_contain_text("not affected")
+    expect(section.locator(".vex-covers")).to_contain_text(
+        "the versions of requests in the range vers:pypi/>=2.28.0|<2.30.0"
+    )
+    expect(section.locator(".vex-stated-on")).to_contain_text("release 1.0")
+    page.screenshot(path=str(artifacts / "vulndesk-vex-range-finding.png"), full_page=True)
+    page.goto(f"{site}/findings/{outside}/")
+    expect(page.locator("section#vex")).to_contain_text("No VEX statement applies to this finding.")
     page.close()

@@ -16,7 +16,15 @@ from server.triage.vex_world import (
     release,
 )
 from support import FIXTURES, SHARED_DATA, shared_data
-from vulndesk.core.vex import VexError, read_vex
+from vulndesk.core.vex import (
+    VexDocument,
+    VexError,
+    VexProduct,
+    VexVersion,
+    csaf_vex_document,
+    read_vex,
+)
+from vulndesk.core.vex import VexStatement as CoreStatement
 from vulndesk.server.advisories.services import feeds_import
 from vulndesk.server.audit.models import AuditEvent
 from vulndesk.server.findings.models import Finding
@@ -28,7 +36,7 @@ from vulndesk.server.inventory.services import (
     sbom_upload,
 )
 from vulndesk.server.triage.models import VexStatement
-from vulndesk.server.triage.vex import StatementText, vex_statement_record
+from vulndesk.server.triage.vex import StatementText, VexScope, vex_statement_record
 from vulndesk.server.triage.vex_documents import vex_export, vex_import
 
 pytestmark = pytest.mark.django_db
@@ -161,10 +169,12 @@ def test_an_unmatched_statement_applies_when_the_component_appears() -> None:
     assert finding(later, "requests", REQUESTS_CVE).analysis_state == "not_affected"
 
 
-def test_ranges_are_stored_per_version_found_and_a_contradiction_is_reported() -> None:
-    world = build()
-    release(world, "1.0", SHOP_1)
-    release(world, "1.1", {"requests": "2.30.0"})
+def cyclonedx_vex(*versions: dict[str, str], state: str = "not_affected") -> bytes:
+    """Return a CycloneDX VEX saying ``state`` for CVE-2023-32681 in pkg:pypi/requests, limited
+    to ``versions`` (CycloneDX ``affects[].versions[]`` entries)."""
+    analysis = {"state": state}
+    if state == "not_affected":
+        analysis["justification"] = "code_not_reachable"
     doc = {
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
@@ -175,29 +185,125 @@ def test_ranges_are_stored_per_version_found_and_a_contradiction_is_reported() -
         "vulnerabilities": [
             {
                 "id": REQUESTS_CVE,
-                "analysis": {"state": "not_affected", "justification": "code_not_reachable"},
-                "affects": [
-                    {
-                        "ref": "req",
-                        "versions": [
-                            {"range": "vers:pypi/>=2.28.0|<2.29.0", "status": "unaffected"},
-                            {"range": "vers:pypi/>=3.0.0", "status": "unaffected"},
-                            {"version": "2.30.0", "status": "affected"},
-                        ],
-                    }
-                ],
+                "analysis": analysis,
+                "affects": [{"ref": "req", "versions": list(versions)}],
             }
         ],
     }
-    outcome = vex_import(
-        data=json.dumps(doc).encode(), name="embedded.json", product=world.product, acting_user=None
+    return json.dumps(doc).encode()
+
+
+def test_a_range_is_stored_once_and_what_cannot_be_kept_is_reported() -> None:
+    world = build()
+    first = release(world, "1.0", SHOP_1)
+    second = release(world, "1.1", {"requests": "2.30.0"})
+    data = cyclonedx_vex(
+        {"range": "vers:pypi/>=2.28.0|<2.29.0", "status": "unaffected"},
+        {"range": "vers:pypi/>=3.0.0", "status": "unaffected"},  # no release has it (yet)
+        {"version": "2.30.0", "status": "affected"},
+        {"range": "vers:pypi/>=2.0|<2.1", "status": "affected"},
+        {"range": "vers:pypi/>=x"},
+        {"range": "vers:cargo/>=1.0.0"},
+        {"range": "vers:semver/<7.0.0|>=1.5.0"},
+        {"range": "vers:npm/>=2.0.0|<3.0.0"},
     )
-    assert [(s.component_key, s.component_version) for s, _ in outcome.recorded] == [
-        ("pkg:pypi/requests", "2.28.1")
+    outcome = vex_import(data=data, name="embedded.json", product=world.product, acting_user=None)
+    # each range once, with its range: it covers today's releases and later ones alike
+    assert [(s.component_key, s.component_version, n) for s, n in outcome.recorded] == [
+        ("pkg:pypi/requests", "vers:pypi/>=2.28.0|<2.29.0", 1),
+        ("pkg:pypi/requests", "vers:pypi/>=3.0.0", 0),
     ]
-    reasons = " | ".join(p.reason for p in outcome.not_stored)
-    assert "vers:pypi/>=3.0.0 covers no version of pkg:pypi/requests" in reasons
-    assert "version 2.30.0 is listed as affected, which contradicts a not_affected" in reasons
+    assert finding(first, "requests", REQUESTS_CVE).analysis_state == "not_affected"
+    assert finding(second, "requests", REQUESTS_CVE).analysis_state == ""
+    reasons = [p.reason for p in outcome.not_stored]
+    assert {(p.vulnerability, p.product) for p in outcome.not_stored} == {
+        (REQUESTS_CVE, "pkg:pypi/requests")
+    }
+    assert reasons == [
+        "version 2.30.0 is listed as affected, which contradicts a not_affected statement: not "
+        "stored for it",
+        "range vers:pypi/>=2.0|<2.1 is listed as affected, which contradicts a not_affected "
+        "statement: not stored for it",
+        "range 'vers:pypi/>=x' cannot be read: 'x' is not a version (it has no digit): not stored",
+        "range 'vers:cargo/>=1.0.0' cannot be evaluated: vulndesk does not order versions of "
+        "the vers scheme 'cargo' (it orders apk, composer, deb, debian, dpkg, gem, generic, "
+        "go, golang, maven, npm, nuget, pep440, pypi, python, rpm, rubygems, semver): not stored",
+        "range 'vers:semver/<7.0.0|>=1.5.0' cannot be read: vers constraints must be in "
+        "ascending version order without repeats, and '1.5.0' does not come after '7.0.0': "
+        "not stored",
+        "range 'vers:npm/>=2.0.0|<3.0.0' orders versions as npm, but pkg:pypi/requests is a "
+        "pypi package: write vers:pypi/...: not stored",
+    ]
+
+
+def test_an_imported_range_applies_to_releases_uploaded_later() -> None:
+    world = build()
+    release(world, "1.0", {"pyyaml": "5.3.1"})
+    outcome = vex_import(
+        data=cyclonedx_vex({"range": "vers:pypi/>=2.28.0|<2.30.0"}),
+        name="psirt.cdx.json",
+        product=world.product,
+        acting_user=None,
+    )
+    [(statement, matched)] = outcome.recorded
+    assert (statement.component_version, matched) == ("vers:pypi/>=2.28.0|<2.30.0", 0)
+    assert outcome.not_stored == []
+    # the next releases: requests 2.29.0 is in the range, 2.30.0 (as vulnerable) is not
+    inside = finding(release(world, "1.1", {"requests": "2.29.0"}), "requests", REQUESTS_CVE)
+    outside = finding(release(world, "1.2", {"requests": "2.30.0"}), "requests", REQUESTS_CVE)
+    assert (inside.analysis_state, inside.vex_statement_id) == ("not_affected", statement.pk)
+    assert (outside.analysis_state, outside.vex_statement_id) == ("", None)
+    assert VexStatement.objects.count() == 1
+
+
+def test_an_imported_range_that_cannot_be_decided_applies_to_nothing() -> None:
+    world = build()
+    first = release(world, "1.0", SHOP_1)
+    # "r3" cannot be ordered against 2.28.1: the range is kept, and covers nothing it cannot decide
+    outcome = vex_import(
+        data=cyclonedx_vex({"range": "vers:generic/<r3"}),
+        name="odd.cdx.json",
+        product=world.product,
+        acting_user=None,
+    )
+    assert [(s.component_version, n) for s, n in outcome.recorded] == [("vers:generic/<r3", 0)]
+    assert finding(first, "requests", REQUESTS_CVE).analysis_state == ""
+    later = release(world, "1.1", {"requests": "2.29.0"})
+    assert finding(later, "requests", REQUESTS_CVE).analysis_state == ""
+
+
+def test_csaf_range_words_are_kept_as_a_vers_range() -> None:
+    world = build()
+    release(world, "1.0", SHOP_1)
+    requests = VexProduct(
+        "CSAFPID-0001",
+        purl="pkg:pypi/requests",
+        name="requests",
+        versions=(VexVersion(range="All versions < 2.29.0"),),
+    )
+    document = csaf_vex_document(
+        VexDocument(
+            format="csaf",
+            id="PSIRT-2024-1",
+            statements=(
+                CoreStatement(
+                    REQUESTS_CVE,
+                    "not_affected",
+                    (requests,),
+                    justification="vulnerable_code_not_present",
+                ),
+            ),
+        )
+    )
+    outcome = vex_import(
+        data=json.dumps(document).encode(),
+        name="psirt.csaf.json",
+        product=world.product,
+        acting_user=None,
+    )
+    assert [(s.component_version, n) for s, n in outcome.recorded] == [("vers:generic/<2.29.0", 1)]
+    later = release(world, "1.1", {"requests": "2.29.0"})
+    assert finding(later, "requests", REQUESTS_CVE).analysis_state == ""
 
 
 def test_a_bad_document_stores_nothing() -> None:
@@ -402,3 +508,78 @@ def test_the_csaf_export_names_the_organisation_and_the_configured_namespace(set
     }
     assert body["document"]["category"] == "csaf_vex"
     assert "fixed" in body["vulnerabilities"][0]["product_status"]
+
+
+RANGE = "vers:pypi/>=2.28.0|<2.30.0"
+
+
+def _range_statement(world: Any) -> VexStatement:
+    first = release(world, "1.0", SHOP_1)
+    release(world, "1.1", {"requests": "2.29.0"})
+    release(world, "1.2", {"requests": "2.30.0"})
+    return vex_statement_record(
+        finding=finding(first, "requests", REQUESTS_CVE),
+        text=StatementText(state="not_affected", justification="vulnerable_code_not_present"),
+        scope=VexScope.RANGE,
+        version_range=RANGE,
+        acting_user=world.edith,
+    )
+
+
+def test_a_range_statement_exports_as_its_range_in_cyclonedx() -> None:
+    world = build()
+    _range_statement(world)
+    body = json.loads(vex_export(product=world.product, format="cyclonedx").content)
+    [vulnerability] = body["vulnerabilities"]
+    assert vulnerability["affects"] == [
+        {"ref": "pkg:pypi/requests", "versions": [{"range": RANGE}]}
+    ]
+    assert body["components"] == [
+        {
+            "type": "application",
+            "bom-ref": "pkg:pypi/requests",
+            "name": "requests",
+            "purl": "pkg:pypi/requests",
+        }
+    ]
+
+
+def test_a_range_statement_exports_as_a_product_version_range_in_csaf() -> None:
+    world = build()
+    _range_statement(world)
+    body = json.loads(vex_export(product=world.product, format="csaf").content)
+    [family] = body["product_tree"]["branches"]
+    assert (family["category"], family["name"]) == ("product_name", "requests")
+    [branch] = family["branches"]
+    assert (branch["category"], branch["name"]) == ("product_version_range", RANGE)
+    product_id = branch["product"]["product_id"]
+    assert branch["product"]["product_identification_helper"] == {"purl": "pkg:pypi/requests"}
+    assert body["vulnerabilities"][0]["product_status"] == {"known_not_affected": [product_id]}
+
+
+def test_openvex_names_the_shipped_versions_a_range_covers() -> None:
+    world = build()
+    _range_statement(world)
+    body = json.loads(vex_export(product=world.product, format="openvex").content)
+    [statement] = body["statements"]
+    # OpenVEX has no ranges: 2.28.1 and 2.29.0 are shipped and in it, 2.30.0 is not
+    assert [p["@id"] for p in statement["products"]] == [
+        "pkg:pypi/requests@2.28.1",
+        "pkg:pypi/requests@2.29.0",
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["cyclonedx", "csaf"])
+def test_an_exported_range_imports_as_the_same_range(fmt: str) -> None:
+    world = build()
+    _range_statement(world)
+    exported = vex_export(product=world.product, format=fmt)
+    twin = product_create(name="twin", acting_user=world.alice)
+    analysed(twin, "1.0", purl_sbom("twin", "1.0", ["pkg:pypi/pyyaml@5.3.1"]))
+    outcome = vex_import(data=exported.content, name="round.json", product=twin, acting_user=None)
+    assert outcome.not_stored == []
+    assert [(s.component_key, s.component_version, n) for s, n in outcome.recorded] == [
+        ("pkg:pypi/requests", RANGE, 0)
+    ]
+    later = analysed(twin, "1.1", purl_sbom("twin", "1.1", ["pkg:pypi/requests@2.29.0"]))
+    assert Finding.objects.get(release=later).analysis_state == "not_affected"

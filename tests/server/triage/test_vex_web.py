@@ -120,6 +120,85 @@ def test_an_editor_records_a_statement_from_the_finding_page(world: World) -> No
     assert "every version of requests" in shown
 
 
+def test_the_finding_page_records_a_range_and_refuses_a_bad_one(world: World) -> None:
+    found = finding(release(world, "1.0", SHOP_1), "requests", REQUESTS_CVE)
+    editor = logged_in(world.edith)
+    body = editor.get(f"/findings/{found.pk}/").content.decode()
+    assert 'value="range"' in body and 'name="version_range"' in body
+    url = f"/findings/{found.pk}/vex/"
+    reason = {"state": "not_affected", "justification": "component_not_present"}
+    cases = [
+        (
+            {"scope": "range", "version_range": "vers:pypi/>=x"},
+            "range 'vers:pypi/>=x' cannot be read: 'x' is not a version (it has no digit)",
+        ),
+        (
+            {"scope": "range", "version_range": "vers:pypi/>=2.29.0"},
+            "range 'vers:pypi/>=2.29.0' does not contain requests 2.28.1",
+        ),
+        ({"scope": "range"}, "Write the range of versions the statement covers"),
+        (
+            {"scope": "version", "version_range": "vers:pypi/>=2.0"},
+            "A version range is only for a statement about a range of versions",
+        ),
+    ]
+    for data, message in cases:
+        refused = editor.post(url, {**reason, **data})
+        assert refused.status_code == 400
+        assert message in text(refused.content)
+    assert not VexStatement.objects.exists()
+
+    answer = editor.post(
+        url, {**reason, "scope": "range", "version_range": "vers:pypi/>=2.28.0|<2.30.0"}
+    )
+    assert answer.status_code == 302
+    statement = VexStatement.objects.get()
+    assert statement.component_version == "vers:pypi/>=2.28.0|<2.30.0"
+    later = finding(release(world, "1.1", {"requests": "2.29.0"}), "requests", REQUESTS_CVE)
+    shown = text(editor.get(f"/findings/{later.pk}/").content)
+    assert "not affected component not present" in shown
+    assert (
+        "the versions of requests in the range vers:pypi/>=2.28.0|<2.30.0, in this release and "
+        "later ones" in shown
+    )
+    assert "Stated for release 1.0 (this version is in the range it covers" in shown
+
+
+def test_bulk_triage_with_a_range(world: World) -> None:
+    first = finding(release(world, "1.0", SHOP_1), "requests", REQUESTS_CVE)
+    second = finding(release(world, "1.1", {"requests": "2.29.0"}), "requests", REQUESTS_CVE)
+    editor = logged_in(world.edith)
+    data = {
+        "action": "vex",
+        "ids": [first.pk, second.pk],
+        "vex_state": "not_affected",
+        "vex_justification": "component_not_present",
+        "vex_scope": "range",
+        "next": "/findings/",
+    }
+    refused = editor.post(
+        "/findings/selected/", {**data, "vex_version_range": "vers:pypi/>=2.29.0"}, follow=True
+    )
+    assert (
+        f"range 'vers:pypi/>=2.29.0' does not contain requests 2.28.1, the version of finding "
+        f"{first.pk}" in text(refused.content)
+    )
+    empty = editor.post("/findings/selected/", data, follow=True)
+    assert "Write the range of versions the statement covers" in text(empty.content)
+    assert not VexStatement.objects.exists()
+
+    answer = editor.post(
+        "/findings/selected/",
+        {**data, "vex_version_range": "vers:pypi/>=2.28.0|<2.30.0"},
+        follow=True,
+    )
+    assert "1 VEX statement recorded for 2 selected findings." in text(answer.content)
+    statement = VexStatement.objects.get()
+    assert statement.component_version == "vers:pypi/>=2.28.0|<2.30.0"
+    later = finding(release(world, "1.2", {"requests": "2.29.0"}), "requests", REQUESTS_CVE)
+    assert later.vex_statement_id == statement.pk
+
+
 def test_who_may_not_record(world: World) -> None:
     found = finding(release(world, "1.0", SHOP_1), "requests", REQUESTS_CVE)
     data = {"state": "fixed", "scope": "version"}
@@ -188,6 +267,15 @@ def test_the_findings_list_offers_the_bulk_action(world: World) -> None:
     assert 'name="action" value="vex"' in body
     assert 'name="vex_state" form="bulk"' in body
     assert 'name="vex_justification" form="bulk"' in body
+
+
+def test_the_bulk_scope_fields_render_for_the_bulk_form() -> None:
+    from django.template.loader import render_to_string
+
+    body = render_to_string("web/triage/_vex_bulk_scope.html")
+    assert 'name="vex_scope" form="bulk"' in body
+    assert '<option value="range">a range of versions of the component</option>' in body
+    assert 'name="vex_version_range" form="bulk"' in body
 
 
 def test_the_product_page_imports_and_exports(world: World) -> None:

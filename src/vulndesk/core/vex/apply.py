@@ -48,6 +48,7 @@ __all__ = [
     "VexAnalysis",
     "analyse_findings",
     "range_covers",
+    "status_agrees",
     "version_in_scope",
 ]
 
@@ -106,11 +107,17 @@ def version_in_scope(spec: VexVersion, status: VexStatus, version: str) -> bool 
     None when ``spec`` is a range that cannot be decided for ``version``. A spec whose own status
     contradicts ``status`` covers nothing (module docstring).
     """
-    if status not in _AGREES.get(spec.status, frozenset()):
+    if not status_agrees(spec, status):
         return False
     if spec.version:
         return spec.version.strip() == version.strip()
     return range_covers(spec.range, version)
+
+
+def status_agrees(spec: VexVersion, status: VexStatus) -> bool:
+    """Return whether ``spec``'s own status (CycloneDX ``versions[].status``) allows it in the
+    scope of a statement of ``status``: it says nothing, or agrees (module docstring)."""
+    return status in _AGREES.get(spec.status, frozenset())
 
 
 def range_covers(text: str, version: str) -> bool | None:

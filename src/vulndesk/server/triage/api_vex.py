@@ -57,7 +57,10 @@ class VexStatementOut(Schema):
     aliases: list[str]
     component_key: str = Field(description="the package purl without version, else the name")
     component_name: str
-    component_version: str = Field(description="the version covered, or * for every version")
+    component_version: str = Field(
+        description="the version covered, * for every version, or a vers: range of versions "
+        "(vers:pypi/>=1.0|<2.0), which covers later releases' versions in it too"
+    )
     affected_range: str = Field(
         description="the affected range the statement was made about; empty: any"
     )
@@ -85,9 +88,16 @@ class VexIn(Schema):
     detail: Words = ""
     impact_statement: Words = ""
     action_statement: Words = Field("", description="what to do (affected only)")
-    scope: Literal["version", "any_version"] = Field(
+    scope: Literal["version", "any_version", "range"] = Field(
         "version",
-        description="the finding's component version only, or every version of the component",
+        description="the finding's component version only, every version of the component, or "
+        "the versions of version_range (which must contain the finding's version)",
+    )
+    version_range: str = Field(
+        "",
+        max_length=1000,
+        description="with scope range: the versions covered, as a vers range such as "
+        "vers:pypi/>=1.0|<2.0 (comparators <, <=, >=, = joined by |, in ascending order)",
     )
 
 
@@ -164,7 +174,8 @@ def finding_vex_record(
     request: HttpRequest, finding_id: DbId, body: VexIn
 ) -> Status[dict[str, Any]]:
     """Record a statement for the finding's scope (editor role): it supersedes the scope's
-    active one and applies to every finding of the product it covers."""
+    active one and applies to every finding of the product it covers. A range that cannot be
+    read or evaluated, or does not contain the finding's version, is a 400 saying why."""
     finding = _finding_for(request.auth, finding_id, Role.EDITOR)
     statement = vex_statement_record(
         finding=finding,
@@ -177,6 +188,7 @@ def finding_vex_record(
             action_statement=body.action_statement,
         ),
         scope=VexScope(body.scope),
+        version_range=body.version_range,
         acting_user=request.auth,
         origin="api",
     )

@@ -4,7 +4,8 @@
   with justification, response and detail, who said it and when (docs/architecture.md,
   "VEX triage"). Statements are never edited: a new one for the same scope supersedes the
   last (``superseded_at``), so the history is the audit trail. A statement applies to every
-  release of its product that has the same component at a covered version, while the
+  release of its product that has the same component at a covered version (one version, every
+  version, or a ``vers:`` range, which covers later releases too), while the
   vulnerability's affected range is the one the statement was made about; a changed range
   revives the finding (``triage.vex``).
 - **SsvcOverride**: a person's value for one SSVC decision point of one vulnerability in one
@@ -21,6 +22,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from vulndesk.core.vex.ranges import is_vers_range
 from vulndesk.server.accounts.models import Organisation
 from vulndesk.server.inventory.models import Component, Product, Release
 
@@ -67,8 +69,9 @@ class VexStatement(models.Model):
     # the component: its purl without version when it has one, else its name
     component_key = models.CharField(max_length=1000)
     component_name = models.CharField(max_length=500, blank=True)
-    # the component version the statement covers, or ANY_VERSION
-    component_version = models.CharField(max_length=200, default=ANY_VERSION)
+    # the versions the statement covers: one version, ANY_VERSION, or a vers: range
+    # (vers:pypi/>=1.0|<2.0) that also covers versions of releases yet to come (triage.vex)
+    component_version = models.CharField(max_length=1000, default=ANY_VERSION)
     # the affected range the finding showed when the statement was made; "" = whatever it is
     affected_range = models.TextField(blank=True)
     state = models.CharField(max_length=20, choices=VexState.choices)
@@ -99,6 +102,11 @@ class VexStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vulnerability_id} {self.state} in {self.component_key} ({self.product_id})"
+
+    @property
+    def covers_range(self) -> bool:
+        """Return whether the statement covers a range of versions (a ``vers:`` range)."""
+        return is_vers_range(self.component_version)
 
 
 class SsvcOverride(models.Model):

@@ -1,19 +1,26 @@
 """VEX triage: recording statements about findings, and applying them to every finding they cover.
 
-A statement's **scope** is (product, vulnerability alias group, component, version): the
+A statement's **scope** is (product, vulnerability alias group, component, versions): the
 component is its package purl without version (``ComponentIdentity.package``), else its name; the
-version is the finding's exact component version, or ``*`` for every version. A statement also
-keeps the finding's ``affected_range`` at the time it was made: it applies only while the
-vulnerability's affected range is that one (an imported statement, made without knowing our
-range, keeps ``""``: any range). So a statement made on release 1 covers release 2 when it ships
-the same component at a covered version, and a corrected advisory that changes the range revives
-the finding, to be judged again.
+versions are one exact component version, ``*`` for every version, or a version range written as
+a ``vers:`` string (``vers:pypi/>=1.0|<2.0``, checked by
+:func:`~vulndesk.core.vex.ranges.vex_range`). A range covers a version when
+:func:`~vulndesk.core.vex.apply.range_covers` says it does; when it cannot decide (versions it
+cannot order) the statement does not apply: never widened by guesswork. So a range statement
+covers releases that do not exist yet: "not affected for foo >=1.0,<2.0" holds for the next
+release shipping foo 1.5, and not for one shipping foo 2.1. A statement also keeps the finding's
+``affected_range`` at the time it was made: it applies only while the vulnerability's affected
+range is that one (an imported statement, made without knowing our range, keeps ``""``: any
+range). So a statement made on release 1 covers release 2 when it ships the same component at a
+covered version, and a corrected advisory that changes the range revives the finding, to be
+judged again.
 
 Statements are never edited: recording one for a scope that already has an active statement
 supersedes it (``superseded_at``), so the scope's statements are its history, and each write has
-its audit row. :func:`vex_apply` is the hook matching runs for every chunk it writes
-(``triage.hooks``): it sets ``Finding.vex_statement`` and ``analysis_state`` from the newest
-applicable active statement, or clears them.
+its audit row. A range is a scope of its own: it supersedes only the active statement of the same
+range; where scopes overlap, the newest applicable statement wins. :func:`vex_apply` is the hook
+matching runs for every chunk it writes (``triage.hooks``): it sets ``Finding.vex_statement`` and
+``analysis_state`` from the newest applicable active statement, or clears them.
 """
 
 from __future__ import annotations
@@ -22,14 +29,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Final
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from vulndesk.core.errors import InputError
+from vulndesk.core.errors import IdentifierError, InputError
+from vulndesk.core.ids.purl import PackageURL, parse_purl
+from vulndesk.core.vex.apply import range_covers
 from vulndesk.core.vex.model import RESPONSES
+from vulndesk.core.vex.ranges import EVERY_VERSION, VexRangeError, is_vers_range, vex_range
 from vulndesk.server.audit.services import audit_record
 from vulndesk.server.findings.models import Finding
 from vulndesk.server.inventory.models import Product
@@ -40,7 +51,9 @@ __all__ = [
     "StatementText",
     "VexScope",
     "component_key",
+    "scope_range",
     "statement_applies",
+    "version_covered",
     "vex_apply",
     "vex_statement_record",
     "vex_statements_record",
@@ -56,6 +69,7 @@ class VexScope(StrEnum):
 
     VERSION = "version"  # the finding's component version only
     ANY_VERSION = "any_version"  # every version of the component
+    RANGE = "range"  # the versions of a vers: range, which must contain the finding's version
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +138,38 @@ def component_key(package: str, name: str) -> str:
     return package or name
 
 
+def scope_range(text: str, *, key: str, documents: bool = False) -> str:
+    """Return the ``component_version`` that keeps the range ``text`` as the scope of a
+    statement about component ``key``: the canonical vers range, or ``*`` for a range of every
+    version. Raise VexRangeError saying what is wrong with the range
+    (:func:`~vulndesk.core.vex.ranges.vex_range`; ``documents`` accepts CSAF's range words)."""
+    purl: PackageURL | None = None
+    if key.startswith("pkg:"):
+        try:
+            purl = parse_purl(key)
+        except IdentifierError:
+            purl = None
+    kept = vex_range(text, documents=documents, purl=purl)
+    return ANY_VERSION if kept.endswith("/" + EVERY_VERSION) else kept
+
+
+@lru_cache(maxsize=8192)
+def _range_covers(text: str, version: str) -> bool | None:
+    # pure, and asked again for every finding of a stated component: a few ranges times a few
+    # versions, however many findings
+    return range_covers(text, version)
+
+
+def version_covered(stated: str, version: str) -> bool:
+    """Return whether a statement scope's ``stated`` versions (one version, ``*`` or a vers
+    range) cover component ``version``; a range that cannot decide covers nothing."""
+    if stated == ANY_VERSION:
+        return True
+    if is_vers_range(stated):
+        return bool(version) and _range_covers(stated, version) is True
+    return stated == version
+
+
 # --- recording ------------------------------------------------------------------------------------
 
 
@@ -132,6 +178,7 @@ def vex_statement_record(
     finding: Finding,
     text: StatementText,
     scope: VexScope = VexScope.VERSION,
+    version_range: str = "",
     acting_user: Any,
     origin: str = "web",
     actor_label: str = "",
@@ -139,12 +186,15 @@ def vex_statement_record(
     """Record a statement for ``finding``'s scope (superseding the active one), apply it to
     the product's findings of that vulnerability, and return it.
 
-    Raise InputError when ``text`` is not a valid statement (:meth:`StatementText.checked`).
+    Raise InputError when ``text`` is not a valid statement (:meth:`StatementText.checked`), or
+    (VexRangeError) when ``scope`` is a range and ``version_range`` is not one that can be kept
+    or does not contain the finding's version.
     """
     return vex_statements_record(
         findings=[finding],
         text=text,
         scope=scope,
+        version_range=version_range,
         acting_user=acting_user,
         origin=origin,
         actor_label=actor_label,
@@ -157,6 +207,7 @@ def vex_statements_record(
     findings: Sequence[Finding],
     text: StatementText,
     scope: VexScope = VexScope.VERSION,
+    version_range: str = "",
     acting_user: Any,
     origin: str = "web",
     actor_label: str = "",
@@ -164,13 +215,26 @@ def vex_statements_record(
     """Record one statement per distinct scope of ``findings`` (bulk triage), apply them, and
     return them in the order of ``findings``' first appearance.
 
-    Several findings of one scope (the same component version in several releases) get one
-    statement. The caller has checked the editor role on every finding's product. All or
-    nothing: one transaction.
+    Several findings of one scope (the same component version in several releases, or versions
+    of one range) get one statement. With ``scope`` RANGE, ``version_range`` is the ``vers:``
+    range; it must contain every finding's component version (a range that leaves out the
+    finding it is recorded on is almost certainly a mistake), else VexRangeError says which.
+    The caller has checked the editor role on every finding's product. All or nothing: one
+    transaction.
     """
     text = text.checked()
     if origin not in ORIGINS:
         raise ValueError(f"unknown origin {origin!r}")
+    version_range = version_range.strip()
+    if scope == VexScope.RANGE and not version_range:
+        raise VexRangeError(
+            "a statement about a version range needs the range, such as vers:pypi/>=1.0|<2.0"
+        )
+    if scope != VexScope.RANGE and version_range:
+        raise VexRangeError(
+            f"a version range ({version_range!r}) is only for a statement about a version "
+            "range: choose that scope, or leave the range empty"
+        )
     packages = _packages_of(findings)
     now = timezone.now()
     label = actor_label or actor_name(acting_user)
@@ -181,9 +245,12 @@ def vex_statements_record(
         list(Product.objects.select_for_update().filter(pk=product_id).values_list("pk"))
     for finding in findings:
         key = component_key(packages.get(finding.identity_id, ""), finding.component_name)
-        version = (
-            finding.component_version or ANY_VERSION if scope == VexScope.VERSION else ANY_VERSION
-        )
+        if scope == VexScope.RANGE:
+            version = _checked_range(version_range, key, finding)
+        elif scope == VexScope.VERSION:
+            version = finding.component_version or ANY_VERSION
+        else:
+            version = ANY_VERSION
         scope_key = (finding.product_id, finding.vulnerability_id, key, version)
         if scope_key in recorded:
             continue
@@ -210,6 +277,32 @@ def vex_statements_record(
         by_product.setdefault(product_id, set()).add(vulnerability_id)
     findings_retriage(by_product)
     return list(recorded.values())
+
+
+def _checked_range(text: str, key: str, finding: Finding) -> str:
+    """Return the scope version of range ``text`` recorded on ``finding``; raise VexRangeError
+    when it cannot be kept or does not contain the finding's version."""
+    version = scope_range(text, key=key)
+    if version == ANY_VERSION:
+        return version
+    shown = f"{finding.component_name} {finding.component_version}".strip()
+    if not finding.component_version:
+        raise VexRangeError(
+            f"range {text!r} cannot be checked against finding {finding.pk}: its component "
+            f"{shown} has no version; choose every version instead"
+        )
+    covers = _range_covers(version, finding.component_version)
+    if covers is None:
+        raise VexRangeError(
+            f"range {text!r} cannot decide whether it contains {shown} (finding {finding.pk}): "
+            "the versions cannot be ordered"
+        )
+    if not covers:
+        raise VexRangeError(
+            f"range {text!r} does not contain {shown}, the version of finding {finding.pk}; a "
+            "statement recorded on a finding must cover its version"
+        )
+    return version
 
 
 def findings_retriage(vulnerabilities: dict[int, set[str]]) -> None:
@@ -270,7 +363,7 @@ def vex_statement_write(
         aliases=sorted(set(aliases) - {vulnerability_id}),
         component_key=key[:1000],
         component_name=component_name[:500],
-        component_version=version[:200],
+        component_version=version[:1000],
         affected_range=affected_range,
         state=text.state,
         justification=text.justification,
@@ -344,12 +437,13 @@ def statement_applies(
     affected_range: str,
 ) -> bool:
     """Return whether ``statement`` (of the finding's product and component) applies to a
-    finding with alias group ``ids``, component ``version`` and ``affected_range``."""
+    finding with alias group ``ids``, component ``version`` and ``affected_range``: its version,
+    ``*``, or a range that contains ``version`` (:func:`version_covered`)."""
     stated = {statement.vulnerability_id, *statement.aliases}
     return (
         not stated.isdisjoint(ids)
-        and statement.component_version in (ANY_VERSION, version)
         and statement.affected_range in ("", affected_range)
+        and version_covered(statement.component_version, version)
     )
 
 

@@ -7,8 +7,11 @@ statement scopes of the importing product (``triage.vex`` module docstring):
 
 - by purl: the package (purl without version) is the component; a version in the purl, else the
   product's ``version``, makes it that exact version; ``versions`` entries give their exact
-  versions, and a range gives every version of the component found in the product's releases
-  that the range contains (the scope model has exact versions and "any version", no ranges);
+  versions, and a range (CycloneDX ``vers:`` range, CSAF ``product_version_range``) is stored
+  once, as a range scope (``triage.vex``): it covers the versions of today's releases and of
+  releases yet to come alike. A range is kept in canonical ``vers:`` form; CSAF's range words
+  become ``vers:generic`` (:func:`~vulndesk.core.vex.ranges.vex_range`, which also says which
+  ranges are refused: unreadable ones, schemes vulndesk does not order, unsorted constraints);
   with none of these, any version;
 - without purl: by CPE (a component of the product with that CPE), else by name;
 - a CycloneDX BOM-Link into one of the product's own SBOMs is resolved through that SBOM: to the
@@ -17,15 +20,23 @@ statement scopes of the importing product (``triage.vex`` module docstring):
   importing product) covers its ``subcomponents``, or when it lists none, every component of the
   covered releases that has the vulnerability: one scope per component and version.
 
-Whatever cannot be stored is listed in the outcome with the reason (a range no stored version
-falls in, a BOM the product does not have, a statement without products, one that is not a valid
-statement); nothing is dropped silently. Stored statements that match no finding yet are listed
-too: they apply when the component appears. An imported statement keeps ``affected_range`` empty
-(its author did not see our range), and ``author_label`` is the document's author.
+Whatever cannot be stored is listed in the outcome with the reason (a range that cannot be read
+or evaluated, a version or range whose own status contradicts the statement, a BOM the product
+does not have, a statement without products, one that is not a valid statement); nothing is
+dropped silently. Stored statements that match no finding yet are listed too: they apply when
+the component appears (a range stored before any release has a version in it, too). An imported
+statement keeps ``affected_range`` empty (its author did not see our range), and
+``author_label`` is the document's author.
 
 **Export** (:func:`vex_export`) writes the active statements of a product, or those applied to a
 release's active findings (optionally with every unstated active finding as
-``under_investigation``). A release's CycloneDX VEX refers to the release's CycloneDX SBOM by
+``under_investigation``). A product's range statement is written as its range: CycloneDX
+``affects[].versions[].range``, a CSAF ``product_version_range`` branch. OpenVEX has no version
+ranges, so there it becomes one product per version of the component found in the product's
+releases that the range covers (the purl with that version); a range that covers none of them is
+left out of an OpenVEX document, since it says nothing about any version the product ships (the
+CycloneDX and CSAF documents carry it). A release's statements are written per component of the
+release, whatever their scope. A release's CycloneDX VEX refers to the release's CycloneDX SBOM by
 BOM-Link when that SBOM has a serial number; CSAF names the organisation as publisher, under
 ``settings.CSAF_PUBLISHER_NAMESPACE``.
 """
@@ -49,12 +60,13 @@ from vulndesk.core.errors import IdentifierError, InputError
 from vulndesk.core.ids.purl import PackageURL, parse_purl, purl_without_version
 from vulndesk.core.sbom.model import Component as SbomComponent
 from vulndesk.core.sbom.reader import read_sbom
-from vulndesk.core.vex.apply import range_covers, version_in_scope
+from vulndesk.core.vex.apply import status_agrees, version_in_scope
 from vulndesk.core.vex.csaf import csaf_vex_document
 from vulndesk.core.vex.cyclonedx import cyclonedx_vex_document, parse_bom_link
-from vulndesk.core.vex.model import VexDocument, VexError, VexProduct, VexStatus
+from vulndesk.core.vex.model import VexDocument, VexError, VexProduct, VexStatus, VexVersion
 from vulndesk.core.vex.model import VexStatement as CoreStatement
 from vulndesk.core.vex.openvex import openvex_document
+from vulndesk.core.vex.ranges import VexRangeError, is_vers_range
 from vulndesk.core.vex.reader import read_vex
 from vulndesk.server.audit.services import audit_record
 from vulndesk.server.findings.models import Finding, FindingStatus
@@ -71,6 +83,8 @@ from vulndesk.server.triage.vex import (
     actor_name,
     component_key,
     findings_retriage,
+    scope_range,
+    version_covered,
     vex_statement_write,
 )
 
@@ -149,17 +163,7 @@ class _ProductIndex:
     def __init__(self, product: Product) -> None:
         self.product = product
         self.releases = list(Release.objects.filter(product=product).values_list("id", "version"))
-        self._versions: dict[str, list[str]] = {}
         self._boms: dict[tuple[str, int], _Bom] | None = None
-
-    def versions_of(self, key: str) -> list[str]:
-        """Return the versions of component ``key`` in the product's releases."""
-        if key not in self._versions:
-            rows = Component.objects.filter(release__product=self.product, active=True).filter(
-                Q(identity__package=key) | Q(identity__package="", name=key)
-            )
-            self._versions[key] = sorted(set(rows.values_list("version", flat=True)) - {""})
-        return self._versions[key]
 
     def named_by_cpe(self, cpe: str) -> tuple[str, str] | None:
         """Return (key, name) of a component of the product with this CPE."""
@@ -518,30 +522,19 @@ def _component_scopes(
     scopes: list[_Scope] = []
     problems: list[str] = []
     for spec in product.versions:
-        if spec.version:
-            if version_in_scope(spec, status, spec.version):
-                scopes.append(_Scope(key, name, spec.version))
-            else:
-                problems.append(
-                    f"version {spec.version} is listed as {spec.status}, which contradicts a "
-                    f"{status.value} statement: not stored for it"
-                )
-            continue
-        known = index.versions_of(key)
-        covered = [v for v in known if version_in_scope(spec, status, v)]
-        undecided = [v for v in known if range_covers(spec.range, v) is None]
-        scopes += [_Scope(key, name, v) for v in covered]
-        if undecided:
+        if not status_agrees(spec, status):
+            listed = f"version {spec.version}" if spec.version else f"range {spec.range}"
             problems.append(
-                f"range {spec.range} cannot be evaluated for version(s) "
-                f"{', '.join(undecided)} of {key}: not stored for them"
+                f"{listed} is listed as {spec.status}, which contradicts a {status.value} "
+                "statement: not stored for it"
             )
-        if not covered and not undecided:
-            problems.append(
-                f"range {spec.range} covers no version of {key} in the product's releases "
-                f"({', '.join(known) or 'none'}); statements are stored per version, so it is "
-                "not stored"
-            )
+        elif spec.version:
+            scopes.append(_Scope(key, name, spec.version))
+        else:
+            try:
+                scopes.append(_Scope(key, name, scope_range(spec.range, key=key, documents=True)))
+            except VexRangeError as exc:
+                problems.append(f"{exc}: not stored")
     return list(dict.fromkeys(scopes)), problems
 
 
@@ -648,19 +641,22 @@ def _core_statement(statement: VexStatement, products: Iterable[VexProduct]) -> 
 
 
 def _scope_product(key: str, version: str) -> VexProduct:
-    """Return the VEX product of a statement scope: the purl (with the version unless any)."""
+    """Return the VEX product of a statement scope: the purl (with the version unless any, or
+    without version and limited to the range of a range scope)."""
+    ranged = is_vers_range(version)
+    versions = (VexVersion(range=version),) if ranged else ()
     if key.startswith("pkg:"):
         try:
             purl = parse_purl(key)
         except IdentifierError:
             purl = None
         if purl is not None:
-            if version != ANY_VERSION:
+            if version != ANY_VERSION and not ranged:
                 purl = purl._replace(version=version)
             text = purl.to_string()
-            return VexProduct(ref=text, purl=text, name=purl.name)
-    if version == ANY_VERSION:
-        return VexProduct(ref=key, name=key)
+            return VexProduct(ref=text, purl=text, name=purl.name, versions=versions)
+    if version == ANY_VERSION or ranged:
+        return VexProduct(ref=key, name=key, versions=versions)
     return VexProduct(ref=f"{key}@{version}", name=key, version=version)
 
 
@@ -668,9 +664,38 @@ def _product_statements(product: Product, format: str) -> list[CoreStatement]:
     rows = VexStatement.objects.filter(product=product, superseded_at__isnull=True).order_by(
         "created_at", "id"
     )
-    return [
-        _core_statement(s, [_scope_product(s.component_key, s.component_version)]) for s in rows
-    ]
+    out = []
+    shipped = _ShippedVersions(product)
+    for s in rows:
+        if format == "openvex" and is_vers_range(s.component_version):
+            # OpenVEX has no ranges: the versions shipped that the range covers (module docstring)
+            covered = [
+                v for v in shipped.of(s.component_key) if version_covered(s.component_version, v)
+            ]
+            if covered:
+                out.append(
+                    _core_statement(s, [_scope_product(s.component_key, v) for v in covered])
+                )
+            continue
+        out.append(_core_statement(s, [_scope_product(s.component_key, s.component_version)]))
+    return out
+
+
+class _ShippedVersions:
+    """The versions of each component found in a product's releases, read once per component."""
+
+    def __init__(self, product: Product) -> None:
+        self.product = product
+        self._versions: dict[str, list[str]] = {}
+
+    def of(self, key: str) -> list[str]:
+        """Return the versions of component ``key`` in the product's releases, in order."""
+        if key not in self._versions:
+            rows = Component.objects.filter(release__product=self.product, active=True).filter(
+                Q(identity__package=key) | Q(identity__package="", name=key)
+            )
+            self._versions[key] = sorted(set(rows.values_list("version", flat=True)) - {""})
+        return self._versions[key]
 
 
 def _release_product(format: str, bom_ref: str, purl: str, name: str, version: str) -> VexProduct:

@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from vulndesk.server.audit.models import AuditEvent
 from vulndesk.server.findings.models import Finding
 from vulndesk.server.triage.models import ANY_VERSION, VexStatement
-from vulndesk.server.triage.vex import component_key, statement_is_stale
+from vulndesk.server.triage.vex import component_key, statement_is_stale, version_covered
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +46,19 @@ def finding_vex(*, finding: Finding) -> FindingVex:
         finding.identity.package if finding.identity_id else "", finding.component_name
     )
     ids = {finding.vulnerability_id, *finding.aliases}
+    # the statements about this version: its own, every version's, and the ranges holding it
     scope = [
         s
         for s in VexStatement.objects.filter(
+            Q(component_version__in=[finding.component_version, ANY_VERSION])
+            | Q(component_version__startswith="vers:"),
             product_id=finding.product_id,
             component_key=key,
-            component_version__in=[finding.component_version, ANY_VERSION],
         )
         .select_related("author")
         .order_by("-created_at", "-id")
         if not ids.isdisjoint({s.vulnerability_id, *s.aliases})
+        and version_covered(s.component_version, finding.component_version)
     ]
     applied = next((s for s in scope if s.pk == finding.vex_statement_id), None)
     revived = None

@@ -39,6 +39,35 @@ RESPONSE_LABELS = {
     "workaround_available": _("workaround available"),
 }
 WORDS_MAX = 20_000
+RANGE_MAX = 1000
+SCOPE_CHOICES = [
+    (VexScope.VERSION.value, _("this version of the component")),
+    (VexScope.ANY_VERSION.value, _("every version of the component")),
+    (VexScope.RANGE.value, _("a range of versions of the component")),
+]
+RANGE_HELP = _(
+    "With a range of versions: a vers range that holds this version, such as "
+    "vers:pypi/>=1.0|<2.0 (comparators <, <=, >= or none, joined by |, in ascending order). "
+    "It also covers later releases whose version is in the range."
+)
+
+
+def check_scope(form: forms.Form, prefix: str = "") -> None:
+    """Add an error to ``form`` when a range scope has no range, or a range is given for another
+    scope (whether the range can be read is the service's to say: VexRangeError)."""
+    data = form.cleaned_data
+    scope = data.get(f"{prefix}scope") or VexScope.VERSION.value
+    text = (data.get(f"{prefix}version_range") or "").strip()
+    if scope == VexScope.RANGE and not text:
+        form.add_error(
+            f"{prefix}version_range",
+            _("Write the range of versions the statement covers, such as vers:pypi/>=1.0|<2.0."),
+        )
+    if scope != VexScope.RANGE and text:
+        form.add_error(
+            f"{prefix}version_range",
+            _("A version range is only for a statement about a range of versions; leave it empty."),
+        )
 
 
 def check_statement(form: forms.Form, prefix: str = "") -> None:
@@ -112,18 +141,24 @@ class VexStatementForm(forms.Form):
     )
     scope = forms.ChoiceField(
         label=_("Applies to"),
-        choices=[
-            (VexScope.VERSION.value, _("this version of the component")),
-            (VexScope.ANY_VERSION.value, _("every version of the component")),
-        ],
+        choices=SCOPE_CHOICES,
         initial=VexScope.VERSION.value,
         widget=forms.RadioSelect,
     )
+    version_range = forms.CharField(
+        label=_("Version range"),
+        required=False,
+        max_length=RANGE_MAX,
+        widget=forms.TextInput(attrs={"placeholder": "vers:pypi/>=1.0|<2.0", "size": 40}),
+        help_text=RANGE_HELP,
+    )
 
     def clean(self) -> dict[str, Any]:
-        """Check the statement's rules (:func:`check_statement`)."""
+        """Check the statement's rules (:func:`check_statement`) and that a range scope has a
+        range (the service checks the range itself)."""
         data = super().clean()
         check_statement(self)
+        check_scope(self)
         return data
 
     def text(self) -> StatementText:
@@ -137,6 +172,30 @@ class VexStatementForm(forms.Form):
             impact_statement=data.get("impact_statement") or "",
             action_statement=data.get("action_statement") or "",
         )
+
+
+class VexBulkScopeForm(forms.Form):
+    """Which versions a statement recorded on selected findings covers (the findings list's
+    bulk action; its other fields are ``findings.FindingSelectionForm``'s)."""
+
+    vex_scope = forms.ChoiceField(
+        label=_("Applies to"),
+        required=False,
+        choices=SCOPE_CHOICES,
+    )
+    vex_version_range = forms.CharField(
+        label=_("Version range"), required=False, max_length=RANGE_MAX, help_text=RANGE_HELP
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """Check that a range scope has a range (:func:`check_scope`)."""
+        data = super().clean()
+        check_scope(self, prefix="vex_")
+        return data
+
+    def scope(self) -> VexScope:
+        """Return the chosen scope (this version when none was sent)."""
+        return VexScope(self.cleaned_data.get("vex_scope") or VexScope.VERSION.value)
 
 
 class VexImportForm(forms.Form):

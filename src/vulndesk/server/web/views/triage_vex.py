@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from vulndesk.core.errors import InputError
+from vulndesk.core.vex.ranges import VexRangeError
 from vulndesk.server.accounts.permissions import has_role, product_for
 from vulndesk.server.advisories.selectors import advisory_get
 from vulndesk.server.findings.models import Finding
@@ -31,6 +32,7 @@ from vulndesk.server.triage.vex_documents import vex_export, vex_import
 from vulndesk.server.triage.vex_selectors import finding_vex
 from vulndesk.server.web.forms.vex import (
     RESPONSE_LABELS,
+    VexBulkScopeForm,
     VexExportForm,
     VexImportForm,
     VexStatementForm,
@@ -69,9 +71,12 @@ def finding_vex_record(request: HttpRequest, finding_id: int) -> HttpResponse:
                 findings=[finding],
                 text=form.text(),
                 scope=VexScope(form.cleaned_data["scope"]),
+                version_range=form.cleaned_data.get("version_range") or "",
                 acting_user=request.user,
                 origin="web",
             )
+        except VexRangeError as exc:
+            form.add_error("version_range", str(exc))
         except InputError as exc:
             form.add_error(None, str(exc))
         else:
@@ -94,7 +99,17 @@ def bulk_record(
     request: HttpRequest, findings: list[Finding], data: dict[str, Any], back: str
 ) -> HttpResponse:
     """Record one VEX statement for the scopes of the selected findings the user may edit
-    (the findings list's bulk action), and say what was left out."""
+    (the findings list's bulk action), and say what was left out.
+
+    Which versions it covers comes with the request (``vex_scope``: this version, every
+    version, or the range ``vex_version_range``, which must hold every selected finding's
+    version; :class:`VexBulkScopeForm`, rendered by web/triage/_vex_bulk_scope.html)."""
+    scope_form = VexBulkScopeForm(request.POST)
+    if not scope_form.is_valid():
+        messages.error(
+            request, " ".join(e for errors in scope_form.errors.values() for e in errors)
+        )
+        return redirect(back)
     allowed = {
         product
         for product in {f.product for f in findings}
@@ -110,7 +125,12 @@ def bulk_record(
         )
         try:
             statements = vex_statements_record(
-                findings=chosen, text=text, acting_user=request.user, origin="web"
+                findings=chosen,
+                text=text,
+                scope=scope_form.scope(),
+                version_range=scope_form.cleaned_data.get("vex_version_range") or "",
+                acting_user=request.user,
+                origin="web",
             )
         except InputError as exc:
             messages.error(request, str(exc))
