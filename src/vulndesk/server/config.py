@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "vulndesk.server.notifications",
     "vulndesk.server.feeds",
     "vulndesk.server.triage",
+    "vulndesk.server.disclosure",
     "vulndesk.server.web",
 ]
 

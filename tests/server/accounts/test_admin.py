@@ -19,12 +19,15 @@ pytestmark = pytest.mark.skipif(
     reason="django.contrib.admin is not in config.INSTALLED_APPS",
 )
 
-APPS = ("accounts", "inventory", "findings", "jobs", "notifications")
+APPS = ("accounts", "inventory", "findings", "jobs", "notifications", "disclosure")
 READ_ONLY = {
     "accounts.apitoken", "accounts.loginfailure", "inventory.sbomdocument",
     "inventory.componentidentity", "inventory.component", "findings.finding",
     "findings.portfoliosnapshot", "findings.groupepss", "jobs.job", "jobs.workerheartbeat",
-    "notifications.delivery",
+    "notifications.delivery", "disclosure.report", "disclosure.case", "disclosure.participant",
+    "disclosure.reportmessage", "disclosure.casemessage", "disclosure.reportattachment",
+    "disclosure.caseattachment", "disclosure.casevulnerability", "disclosure.vendorstatus",
+    "disclosure.caserelease",
 }  # fmt: skip
 # shown on their parent's page: preferences on the user's, grants on the product's, lookup
 # keys on the component identity's

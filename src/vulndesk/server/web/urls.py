@@ -63,4 +63,6 @@ urlpatterns = [
     # -- remediation (triage_remediation) --
     # (its routes are in the view module, so that this line is the only one it adds here)
     path("", include("vulndesk.server.web.views.triage_remediation")),
+    # -- disclosure: reports, cases, security.txt (disclosure) --
+    path("", include("vulndesk.server.web.views.disclosure")),
 ]
