@@ -19,6 +19,8 @@ def test_demo_loads_the_data_and_names_the_next_commands(cli) -> None:  # type: 
     out = result.stdout
     assert "8 demo advisories (8 new, 0 updated, 0 unchanged)" in out
     assert "user 'demo', password 'demo'" in out
+    # a disclosure case to click through: the report it came from, accepted, an embargo proposed
+    assert "demo disclosure case: VDC-" in out and "an embargo proposed" in out
     copies = cli.home / "demo"
     assert sorted(p.name for p in copies.iterdir()) == [
         "api-gateway.spdx.json",
@@ -46,6 +48,8 @@ def test_demo_twice_is_idempotent(cli) -> None:  # type: ignore[no-untyped-def]
     again = cli("demo", "--no-serve")
     assert again.returncode == 0, again.stderr
     assert "8 demo advisories (0 new, 0 updated, 8 unchanged)" in again.stdout
+    first_case = cli("demo", "--no-serve").stdout.split("demo disclosure case: ")[1].split()[0]
+    assert f"demo disclosure case: {first_case} " in again.stdout  # the same case, not a new one
     report = json.loads(cli("scan", cli.home / "demo/shop-web.cdx.json", "--format", "json").stdout)
     assert report["summary"]["findings"] == 4  # the copy is restored
 

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     user_password_reset(username=DEMO_USER, password=DEMO_PASSWORD, actor_label="demo")
     releases = demo_portfolio_load(username=DEMO_USER)
+    case = demo_disclosure_load(username=DEMO_USER)
 
     print(
         f"vulndesk demo: {outcome.read} demo advisories ({outcome.created} new, "
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"demo products: {releases} releases with their SBOMs analysed")
     print(f"demo SBOMs copied to {_shown(sboms[0].parent)}/")
+    print(f"demo disclosure case: {case} (a report accepted into a case; an embargo proposed)")
     print(f"demo login: user {DEMO_USER!r}, password {DEMO_PASSWORD!r} (for this local demo only)")
     print()
     print(next_steps(sboms, port=args.port, serving=not args.no_serve))
@@ -135,6 +137,78 @@ def demo_portfolio_load(*, username: str) -> int:
             sbom_upload(release=release, file_name=file_name, content=content, acting_user=None)
     jobs_run_pending(worker_id="demo")
     return count
+
+
+#: the demo's disclosure case, found again by its title (idempotent loading)
+DEMO_CASE_TITLE = "Proxy credentials sent to the destination host by requests"
+
+
+def demo_disclosure_load(*, username: str) -> str:
+    """Give the demo user the coordinator's permission (group "PSIRT") and create a report
+    accepted into a case: a vulnerability in requests < 2.31.0, which the Web shop 2.3.0 release
+    ships (added to the case by its SBOM) and 2.4.0 does not, an invited vendor and a proposed
+    embargo. Return the case's identifier. Idempotent: an existing demo case is left as it is."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.utils import timezone
+
+    from vulndesk.server.accounts.services import organisation_default
+    from vulndesk.server.disclosure import embargo, impact, reports, services
+    from vulndesk.server.disclosure.models import Case
+    from vulndesk.server.disclosure.selectors import participant_for
+
+    user = get_user_model().objects.get(username=username)
+    psirt, _ = Group.objects.get_or_create(name="PSIRT")
+    psirt.permissions.add(
+        Permission.objects.get(content_type__app_label="disclosure", codename="triage_report")
+    )
+    user.groups.add(psirt)
+    organisation = organisation_default()
+    existing = Case.objects.filter(organisation=organisation, title=DEMO_CASE_TITLE).first()
+    if existing is not None:
+        return existing.identifier
+    report, _secret = reports.report_submit(
+        organisation=organisation,
+        title=DEMO_CASE_TITLE,
+        description="When a proxy with credentials is configured, requests before 2.31.0 sends "
+        "the Proxy-Authorization header to the destination server on HTTPS redirects.",
+        affected_product="Web shop",
+        affected_versions="2.3.0",
+        component_purl="pkg:pypi/requests",
+        affected_range="vers:pypi/<2.31.0",
+        reporter_name="Hanako Yamada",
+        wants_credit=True,
+        credit_name="Hanako Yamada",
+        language="ja",
+    )
+    reports.report_transition(report=report, state="valid", acting_user=user)
+    case = services.report_accept(report=report, acting_user=user)
+    coordinator = participant_for(case_id=case.pk, user=user)
+    vulnerability = services.case_vulnerability_add(
+        actor=coordinator,
+        title="Proxy-Authorization header leaked on HTTPS redirects",
+        description="requests before 2.31.0 forwards proxy credentials to the destination host.",
+        cwe="CWE-200",
+        cvss_vector="CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N",
+        component_purl="pkg:pypi/requests",
+        affected_range="vers:pypi/<2.31.0",
+    )
+    impact.case_releases_add_affected(actor=coordinator, vulnerability=vulnerability)
+    services.participant_invite(
+        actor=coordinator,
+        email="psirt@vendor.example",
+        role="vendor",
+        organisation_name="Example HTTP library maintainers",
+    )
+    embargo.embargo_propose(actor=coordinator, end=(timezone.now() + timedelta(days=45)).date())
+    services.case_message_post(
+        actor=coordinator,
+        body="Thank you for the report. We confirmed it on Web shop 2.3.0; 2.4.0 already ships "
+        "requests 2.31.0. Proposed publication in 45 days.",
+    )
+    return case.identifier
 
 
 def _demo_sbom(path: Path, upgrades: dict[str, str]) -> bytes:
