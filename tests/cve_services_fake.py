@@ -28,10 +28,11 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from feeds_http import LoopbackServer
 
 ORG = "vulndesk-test"
 ORG_UUID = "5f4d2c1e-8a7b-4c3d-9e2f-1a0b9c8d7e6f"
@@ -81,7 +82,7 @@ def _error(status: int, error: str, message: str, **extra: Any) -> Reply:
     return Reply(status, {"error": error, "message": message, **extra})
 
 
-class CveServicesFake:
+class CveServicesFake(LoopbackServer):
     """A threaded fake CVE Services on an ephemeral loopback port (module docstring)."""
 
     def __init__(self, *, quota: int = 10) -> None:
@@ -94,28 +95,8 @@ class CveServicesFake:
         self._next: dict[int, int] = {}
         self._scripted: dict[tuple[str, str], deque[Reply]] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host!s}:{port}/api/"
-
-    def __enter__(self) -> CveServicesFake:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(self._handler_class())
+        self.url = f"{self.base}/api/"
 
     def script(self, method: str, path: str, *replies: Reply) -> None:
         """Queue one-off ``replies`` for the next ``method`` requests of ``path`` (``/api/...``)."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 from urllib.parse import unquote, urlsplit
 
 
@@ -37,17 +38,12 @@ class Reply:
     delay: float = 0.0
 
 
-class FeedServer:
-    """A threaded HTTP server on an ephemeral loopback port (see the module docstring)."""
+class LoopbackServer:
+    """A threaded HTTP server on an ephemeral loopback port, serving with ``handler``; started
+    and stopped as a context manager. ``base`` is ``http://127.0.0.1:<port>``."""
 
-    def __init__(self, root: Path | None = None, *, mount: str = "/") -> None:
-        self.root = root
-        self.mount = "/" + mount.strip("/") + "/" if mount.strip("/") else "/"
-        self.requests: list[str] = []
-        self._fixed: dict[str, Reply] = {}
-        self._queued: dict[str, deque[Reply]] = {}
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
         # a short poll interval: shutdown() waits for the loop to notice, 0.5 s by default
@@ -55,9 +51,9 @@ class FeedServer:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
         host, port = self._server.server_address[:2]
-        self.url = f"http://{host!s}:{port}"
+        self.base = f"http://{host!s}:{port}"
 
-    def __enter__(self) -> FeedServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -70,6 +66,20 @@ class FeedServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+class FeedServer(LoopbackServer):
+    """A threaded HTTP server on an ephemeral loopback port (see the module docstring)."""
+
+    def __init__(self, root: Path | None = None, *, mount: str = "/") -> None:
+        self.root = root
+        self.mount = "/" + mount.strip("/") + "/" if mount.strip("/") else "/"
+        self.requests: list[str] = []
+        self._fixed: dict[str, Reply] = {}
+        self._queued: dict[str, deque[Reply]] = {}
+        self._lock = threading.Lock()
+        super().__init__(self._handler_class())
+        self.url = self.base
 
     def put(self, path: str, body: bytes, *, status: int = 200, **headers: str) -> None:
         """Make ``path`` answer ``body`` (with ``status`` and ``headers``) from now on."""
