@@ -38,6 +38,7 @@ from vulndesk.server.findings.api import router as findings_router
 from vulndesk.server.inventory.api import router as inventory_router
 from vulndesk.server.inventory.services import AlreadyExists, SbomTooLarge
 from vulndesk.server.jobs.api import router as jobs_router
+from vulndesk.server.provider.api import router as provider_router
 from vulndesk.server.triage.api_prioritisation import router as prioritisation_router
 from vulndesk.server.triage.api_remediation import router as remediation_router
 from vulndesk.server.triage.api_vex import router as vex_router
@@ -238,3 +239,4 @@ api.add_router("", prioritisation_router)
 api.add_router("", vex_router)
 api.add_router("", remediation_router)
 api.add_router("", disclosure_router)
+api.add_router("", provider_router)

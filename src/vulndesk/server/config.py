@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "vulndesk.server.feeds",
     "vulndesk.server.triage",
     "vulndesk.server.disclosure",
+    "vulndesk.server.provider",
     "vulndesk.server.web",
 ]
 

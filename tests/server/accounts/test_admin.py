@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(
     reason="django.contrib.admin is not in config.INSTALLED_APPS",
 )
 
-APPS = ("accounts", "inventory", "findings", "jobs", "notifications", "disclosure")
+APPS = ("accounts", "inventory", "findings", "jobs", "notifications", "disclosure", "provider")
 READ_ONLY = {
     "accounts.apitoken", "accounts.loginfailure", "inventory.sbomdocument",
     "inventory.componentidentity", "inventory.component", "findings.finding",
@@ -27,7 +27,7 @@ READ_ONLY = {
     "notifications.delivery", "disclosure.report", "disclosure.case", "disclosure.participant",
     "disclosure.reportmessage", "disclosure.casemessage", "disclosure.reportattachment",
     "disclosure.caseattachment", "disclosure.casevulnerability", "disclosure.vendorstatus",
-    "disclosure.caserelease",
+    "disclosure.caserelease", "provider.providersettings", "provider.publisheddocument",
 }  # fmt: skip
 # shown on their parent's page: preferences on the user's, grants on the product's, lookup
 # keys on the component identity's

@@ -17,18 +17,22 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.contrib.auth.models import Permission
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
+from server.provider.provider_world import advisory
 from support import ROOT
+from vulndesk.server.accounts.services import organisation_default
 from vulndesk.server.accounts.tokens import api_token_create
 from vulndesk.server.api import api
 from vulndesk.server.findings.models import Finding
 from vulndesk.server.inventory.services import sbom_upload
 from vulndesk.server.jobs.models import Job
+from vulndesk.server.provider.services import csaf_publish
 from vulndesk.server.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +71,11 @@ def existing(
     )
     token, _ = api_token_create(user=world.alice, name="to revoke")
     finding = make_finding(world.release, "pyyaml")
+    # a CSAF document alice's organisation published, which she may manage
+    world.alice.user_permissions.add(Permission.objects.get(codename="publish_csaf"))
+    published = csaf_publish(
+        document=advisory("VD-FUZZ-0001"), organisation=organisation_default(), acting_user=None
+    )
     return {
         "product_id": world.shop.pk,
         "release_id": world.release.pk,
@@ -77,6 +86,7 @@ def existing(
         "component_id": finding.component_id,
         "token_id": token.pk,
         "advisory_id": "PYSEC-2023-74",
+        "document_id": published.document.pk,
         "point": "exploitation",  # an SSVC point (DELETE .../ssvc-overrides/{point})
     }
 
@@ -101,7 +111,7 @@ def api_schema(api_headers: dict[str, str]) -> Iterator[Any]:
 
 
 def test_every_route_is_exercised() -> None:
-    assert len(OPERATIONS) == 43  # every route is fuzzed: a new one must be counted here
+    assert len(OPERATIONS) == 48  # every route is fuzzed: a new one must be counted here
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])

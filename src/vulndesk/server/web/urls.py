@@ -65,4 +65,6 @@ urlpatterns = [
     path("", include("vulndesk.server.web.views.triage_remediation")),
     # -- disclosure: reports, cases, security.txt (disclosure) --
     path("", include("vulndesk.server.web.views.disclosure")),
+    # -- CSAF provider, security.txt, disclosure policy (provider) --
+    path("", include("vulndesk.server.web.views.provider")),
 ]
