@@ -57,6 +57,7 @@ def existing(case_world: CaseWorld) -> dict[str, Any]:
         "participant_id": w.acme.pk,
         "attachment_id": message.attachments.get().pk,
         "status_id": status.pk,
+        "vulnerability_id": vulnerability.pk,
         "release_id": release.pk,
     }
 
@@ -77,7 +78,7 @@ def api_schema(api_headers: dict[str, str]) -> Iterator[Any]:
 
 
 def test_every_disclosure_route_is_fuzzed() -> None:
-    assert len(OPERATIONS) == 32
+    assert len(OPERATIONS) == 39
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])

@@ -129,8 +129,13 @@ def test_the_status_page_needs_the_secret(client: Client, world: World) -> None:
     assert response["Referrer-Policy"] == "no-referrer"
     base = reverse("web:report-status", args=[report.tracking_id])
     unknown = reverse("web:report-status", args=["VDR-AAAAAAAAAA"])
-    for url in (base, base + "?key=vdr_wrong", unknown + f"?key={secret}"):
+    for url in (base + "?key=vdr_wrong", base + "?key=", unknown + f"?key={secret}"):
         assert client.get(url).status_code == 404, url
+    # without a key (the address a notice e-mail gives): a form asking for it, the same for an
+    # id that does not exist, showing nothing of the report
+    for url in (base, unknown):
+        asking = client.get(url).content.decode()
+        assert 'name="key"' in asking and "Thanks, we are looking." not in asking, url
     # a reply with a wrong secret is a 404 too, and stores nothing
     assert client.post(base, {"key": "vdr_wrong", "report-body": "hi"}).status_code == 404
     assert ReportMessage.objects.count() == 1

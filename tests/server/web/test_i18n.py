@@ -71,7 +71,14 @@ def read_po(path: Path) -> dict[Entry, PoEntry]:
 
 # other modules whose messages users read: the login form's lockout message, the e-mail that
 # announces new findings (sent in the subscriber's language)
-MESSAGES_SHOWN = ["accounts/lockout.py", "notifications/services.py"]
+MESSAGES_SHOWN = [
+    "accounts/lockout.py",
+    "notifications/services.py",
+    "disclosure/notify.py",
+    "disclosure/reminders.py",
+    "provider/advisory_page.py",
+    "provider/forms.py",
+]
 
 
 def extract_catalogue(work: Path) -> Path:

@@ -19,6 +19,7 @@ from vulndesk.server.disclosure.models import (
     Case,
     CaseAttachment,
     CaseMessage,
+    CaseNotice,
     CaseRelease,
     CaseVulnerability,
     Participant,
@@ -121,4 +122,13 @@ class CaseReleaseAdmin(ContentFreeAdmin):
     # not the release: which product an embargoed case affects is need-to-know too
     fields = ("id", "case", "added_at")
     list_display = fields
+    list_select_related = ("case",)
+
+
+@admin.register(CaseNotice)
+class CaseNoticeAdmin(ContentFreeAdmin):
+    # not the target, subject or body: who is told about which case is need-to-know too
+    fields = ("id", "case", "kind", "channel", "status", "attempts", "created_at", "sent_at")
+    list_display = fields
+    list_filter = ("status", "kind", "channel")
     list_select_related = ("case",)

@@ -1,5 +1,6 @@
 """REST API routes of disclosure: reports, cases, participants, messages, embargo,
-vulnerabilities, vendor statements and affected releases.
+vulnerabilities, vendor statements and affected releases, and what leaves a case: its CVE
+records at CVE Services (``disclosure.cve``) and its CSAF advisory (``disclosure.csaf``).
 
 Every route needs a user, as every API route does: the anonymous path for reporters is the web
 form and the status page reached through the report's secret link, not the API.
@@ -14,18 +15,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from vulndesk.core.cve.services import CveServicesError
 from vulndesk.core.errors import InputError
 from vulndesk.server.accounts.models import Organisation
 from vulndesk.server.accounts.services import organisation_default
 from vulndesk.server.api_fields import DbId
 from vulndesk.server.api_pagination import Page, PageParams, paginate
-from vulndesk.server.disclosure import embargo, impact, reports, selectors, services
+from vulndesk.server.disclosure import csaf, cve, embargo, impact, reports, selectors, services
 from vulndesk.server.disclosure.api_schemas import (
     AcceptIn,
     AttachmentOut,
@@ -33,6 +36,10 @@ from vulndesk.server.disclosure.api_schemas import (
     CaseMessageOut,
     CaseOut,
     CaseReleaseOut,
+    CsafPublishedOut,
+    CsafQuery,
+    CveRecordOut,
+    CveRejectIn,
     EmbargoIn,
     FlagIn,
     ImpactOut,
@@ -43,6 +50,7 @@ from vulndesk.server.disclosure.api_schemas import (
     MessageIn,
     ParticipantOut,
     ParticipantPatch,
+    ReferencesIn,
     ReleasesIn,
     ReportCreatedOut,
     ReportIn,
@@ -56,7 +64,7 @@ from vulndesk.server.disclosure.api_schemas import (
     VulnerabilityOut,
 )
 from vulndesk.server.disclosure.attachments import MAX_ATTACHMENT_BYTES, Upload, attachment_response
-from vulndesk.server.disclosure.checks import TransitionRefused
+from vulndesk.server.disclosure.checks import TransitionRefused, require_role
 from vulndesk.server.disclosure.models import (
     RM_TRANSITIONS,
     Case,
@@ -84,6 +92,14 @@ _409 = {
         }
     }
 }
+
+_502_RESPONSE = {
+    "description": "CVE Services refused or failed the operation (the message says what it "
+    "answered)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_502 = {"responses": {502: _502_RESPONSE}}
+_409_502 = {"responses": {**_409["responses"], 502: _502_RESPONSE}}
 
 
 # -- reports --------------------------------------------------------------------------------------
@@ -375,6 +391,114 @@ def vulnerability_add(request: HttpRequest, case_id: DbId, body: VulnerabilityIn
     return Status(201, services.case_vulnerability_add(actor=actor, **body.dict()))
 
 
+@router.put("/cases/{case_id}/vulnerabilities/{vulnerability_id}/references",
+            response=VulnerabilityOut)  # fmt: skip
+def vulnerability_references(
+    request: HttpRequest, case_id: DbId, vulnerability_id: DbId, body: ReferencesIn
+) -> CaseVulnerability:
+    """Replace the public references (http or https URLs) of a vulnerability (coordinators);
+    the CVE record and the CSAF advisory cite them."""
+    actor = _actor(request, case_id)
+    vulnerability = selectors.case_vulnerability_get(actor, vulnerability_id)
+    return cve.case_vulnerability_references_set(
+        actor=actor, vulnerability=vulnerability, references=body.references
+    )
+
+
+@router.get("/cases/{case_id}/vulnerabilities/{vulnerability_id}/cve", response=CveRecordOut)
+def cve_record(request: HttpRequest, case_id: DbId, vulnerability_id: DbId) -> dict[str, Any]:
+    """Return the CVE record (CNA container) the vulnerability would be published with and
+    what the linter finds in it (coordinators)."""
+    actor, vulnerability = _cve_target(request, case_id, vulnerability_id)
+    findings = cve.case_cve_lint(vulnerability)
+    return {
+        "vulnerability_id": vulnerability.pk,
+        "cve_id": vulnerability.cve_id,
+        "cve_state": vulnerability.cve_state,
+        "container": cve.case_cve_container(vulnerability),
+        "findings": [
+            {"severity": f.severity, "path": f.path, "message": f.message, "rule": f.rule}
+            for f in findings
+        ],
+        "publishable": not any(f.severity == "error" for f in findings)
+        and not actor.case.embargo_in_force,
+    }
+
+
+@router.post("/cases/{case_id}/vulnerabilities/{vulnerability_id}/cve/reserve",
+             response=VulnerabilityOut, openapi_extra=_502)  # fmt: skip
+def cve_reserve(request: HttpRequest, case_id: DbId, vulnerability_id: DbId) -> Any:
+    """Reserve a CVE id at CVE Services for the vulnerability and store it (coordinators)."""
+    actor, vulnerability = _cve_target(request, case_id, vulnerability_id)
+    return _cve_call(cve.case_cve_reserve, actor=actor, vulnerability=vulnerability)
+
+
+@router.post("/cases/{case_id}/vulnerabilities/{vulnerability_id}/cve/publish",
+             response=VulnerabilityOut, openapi_extra=_409_502)  # fmt: skip
+def cve_publish(request: HttpRequest, case_id: DbId, vulnerability_id: DbId) -> Any:
+    """Publish the vulnerability's CVE record at CVE Services, or update it once published
+    (coordinators). Refused while the case's embargo is in force (409) and while the linter
+    reports errors (400, listing them)."""
+    actor, vulnerability = _cve_target(request, case_id, vulnerability_id)
+    return _cve_call(cve.case_cve_publish, actor=actor, vulnerability=vulnerability)
+
+
+@router.post("/cases/{case_id}/vulnerabilities/{vulnerability_id}/cve/reject",
+             response=VulnerabilityOut, openapi_extra=_502)  # fmt: skip
+def cve_reject(
+    request: HttpRequest, case_id: DbId, vulnerability_id: DbId, body: CveRejectIn
+) -> Any:
+    """Reject the vulnerability's CVE id at CVE Services: an unused reservation, or a
+    published record withdrawn (coordinators)."""
+    actor, vulnerability = _cve_target(request, case_id, vulnerability_id)
+    return _cve_call(
+        cve.case_cve_reject, actor=actor, vulnerability=vulnerability, reason=body.reason
+    )
+
+
+@router.get(
+    "/cases/{case_id}/csaf",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the CSAF 2.0 document, as a download",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_409["responses"],
+        }
+    },
+)
+def csaf_document(request: HttpRequest, case_id: DbId, query: Query[CsafQuery]) -> Any:
+    """Download the case's CSAF 2.0 advisory (``csaf_security_advisory`` or ``csaf_vex``),
+    validated, TLP:WHITE (coordinators). Refused while the embargo is in force (409)."""
+    actor = _actor(request, case_id)
+    require_role(actor, (ParticipantRole.COORDINATOR,), "the CSAF advisory")
+    document = _refusing(csaf.case_csaf_document, case=actor.case, profile=query.profile)
+    response = HttpResponse(orjson.dumps(document), content_type="application/json")
+    name = f"{actor.case.identifier.lower()}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.post("/cases/{case_id}/csaf/publish", response=CsafPublishedOut, openapi_extra=_409)
+def csaf_publish(request: HttpRequest, case_id: DbId, query: Query[CsafQuery]) -> Any:
+    """Publish the case's advisory through the organisation's CSAF provider, or replace the
+    version published before (coordinators). Refused while the embargo is in force (409)."""
+    actor = _actor(request, case_id)
+    result = _refusing(csaf.case_csaf_publish, actor=actor, profile=query.profile)
+    document = result.document
+    return {
+        "tracking_id": document.tracking_id,
+        "version": document.version,
+        "filename": document.filename,
+        "tlp": document.tlp,
+        "replaced": result.replaced,
+        "signed": result.signed,
+        "signing_note": result.signing_note,
+    }
+
+
 @router.get("/cases/{case_id}/statuses", response=list[StatusOut])
 def status_list(request: HttpRequest, case_id: DbId) -> list[dict[str, Any]]:
     """List the vendor statuses the caller may read: all for coordinators, else the approved
@@ -477,6 +601,23 @@ def _refusing(service: Any, **kwargs: Any) -> Any:
         return service(**kwargs)
     except TransitionRefused as exc:
         raise HttpError(409, str(exc)) from exc
+
+
+def _cve_target(
+    request: HttpRequest, case_id: int, vulnerability_id: int
+) -> tuple[Participant, CaseVulnerability]:
+    actor = _actor(request, case_id)
+    if actor.role != ParticipantRole.COORDINATOR:
+        raise PermissionDenied("CVE records need the coordinator role in the case")
+    return actor, selectors.case_vulnerability_get(actor, vulnerability_id)
+
+
+def _cve_call(service: Any, **kwargs: Any) -> Any:
+    """Call a CVE service: a refusal (embargo) is a 409, CVE Services failing a 502."""
+    try:
+        return _refusing(service, **kwargs)
+    except CveServicesError as exc:  # its message names the operation; the key is masked
+        raise HttpError(502, str(exc)) from exc
 
 
 def _organisation(slug: str | None) -> Organisation:

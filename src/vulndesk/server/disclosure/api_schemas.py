@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
 from vulndesk.server.api_fields import DbId, Name, Text, UtcDatetime
 from vulndesk.server.disclosure.models import (
     Channel,
+    CveState,
     EmbargoState,
     ParticipantRole,
     ReportLanguage,
@@ -276,6 +277,11 @@ class VulnerabilityOut(Schema):
     cvss_vector: str
     component_purl: str
     affected_range: str
+    references: list[str] = Field(default_factory=list, description="public URLs about it")
+    cve_state: CveState = Field(
+        CveState.NONE, description="the id's state at CVE Services (empty: not reserved there)"
+    )
+    cve_published_at: datetime | None = None
     created_at: datetime
 
 
@@ -364,3 +370,53 @@ class CaseReleaseOut(Schema):
     version: str
     vulnerability_id: int | None
     added_at: datetime
+
+
+class ReferencesIn(Schema):
+    """The public references of a vulnerability (http or https URLs), replacing the old ones."""
+
+    references: list[Annotated[Text, Field(min_length=1, max_length=2000)]] = Field(max_length=50)
+
+
+class CveRejectIn(Schema):
+    """Why the CVE id is rejected (English; a default reason when empty)."""
+
+    reason: Annotated[Text, Field(max_length=4000)] = ""
+
+
+class LintFindingOut(Schema):
+    """One problem the CVE linter found: errors block publishing, warnings do not."""
+
+    severity: Literal["error", "warning"]
+    path: str
+    message: str
+    rule: str
+
+
+class CveRecordOut(Schema):
+    """The CVE record a vulnerability would be published with, and the linter's findings."""
+
+    vulnerability_id: int
+    cve_id: str
+    cve_state: CveState
+    container: dict[str, Any] = Field(description="the CNA container (CVE JSON 5.1)")
+    findings: list[LintFindingOut]
+    publishable: bool = Field(description="no lint errors, and no embargo in force")
+
+
+class CsafQuery(Schema):
+    """Which CSAF profile to write."""
+
+    profile: Literal["csaf_security_advisory", "csaf_vex"] = "csaf_security_advisory"
+
+
+class CsafPublishedOut(Schema):
+    """The advisory as the organisation's CSAF provider published it."""
+
+    tracking_id: str
+    version: str
+    filename: str
+    tlp: str
+    replaced: bool = Field(description="it replaced an older version of the advisory")
+    signed: bool
+    signing_note: str

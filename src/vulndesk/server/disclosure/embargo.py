@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from vulndesk.core.errors import InputError
 from vulndesk.server.audit.services import audit_record
+from vulndesk.server.disclosure import notify
 from vulndesk.server.disclosure.checks import (
     TransitionRefused,
     actor_label,
@@ -218,4 +219,5 @@ def embargo_change(
         acting_user=actor.user if actor is not None else None,
         actor_label=actor_label(actor) if actor is not None else "worker",
     )
+    notify.notify_embargo(case, current)
     return case

@@ -406,6 +406,15 @@ class CaseAttachment(Attachment):
         ordering = ["created_at", "id"]
 
 
+class CveState(models.TextChoices):
+    """Where a vulnerability's CVE id stands at CVE Services (``disclosure.cve``)."""
+
+    NONE = "", pgettext_lazy("CVE state", "none")
+    RESERVED = "reserved", pgettext_lazy("CVE state", "reserved")
+    PUBLISHED = "published", pgettext_lazy("CVE state", "published")
+    REJECTED = "rejected", pgettext_lazy("CVE state", "rejected")
+
+
 class CaseVulnerability(models.Model):
     """One vulnerability a case is about."""
 
@@ -418,6 +427,13 @@ class CaseVulnerability(models.Model):
     # the package without version (canonical purl) and the affected versions as a vers: range
     component_purl = models.CharField(_("component package URL"), max_length=1000, blank=True)
     affected_range = models.CharField(_("affected range (vers:)"), max_length=1000, blank=True)
+    # public URLs about it (advisories, fixes), for the CVE record and the CSAF advisory
+    references = models.JSONField(_("references"), default=list, blank=True)
+    # the id's state at CVE Services ("" until reserved there; an id typed in by hand stays "")
+    cve_state = models.CharField(
+        _("CVE state"), max_length=10, choices=CveState.choices, blank=True, default=""
+    )
+    cve_published_at = models.DateTimeField(_("CVE published"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -481,3 +497,80 @@ class CaseRelease(models.Model):
 
     def __str__(self) -> str:
         return f"release {self.release_id} in case {self.case_id}"
+
+
+class NoticeKind(models.TextChoices):
+    """What a notice of a case (``CaseNotice``) is about."""
+
+    INVITATION = "invitation", _("invitation")
+    MESSAGE = "message", _("new message")
+    EMBARGO = "embargo", _("embargo change")
+    STATUS_APPROVED = "status_approved", _("vendor status approved")
+    REPORT_STATE = "report_state", _("report status change")
+    EMBARGO_ENDING = "embargo_ending", _("embargo ends soon")
+    VENDOR_PENDING = "vendor_pending", _("invitation not accepted")
+    VENDOR_UNSEEN = "vendor_unseen", _("case not opened")
+
+
+class NoticeStatus(models.TextChoices):
+    """Where a notice is: pending -> sent, or pending -> failed after the last attempt."""
+
+    PENDING = "pending", _("pending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class CaseNotice(models.Model):
+    """One notice of a case (or of a report) to one participant by e-mail, or to one webhook
+    endpoint of the organisation: the outbox and the log of what went out (``disclosure.notify``).
+
+    ``key`` names the event and the recipient and is unique, which makes each notice, and each
+    reminder, go out once. Subject and body hold no case content (titles, descriptions, message
+    bodies, statements): only identifiers, states and dates, and "log in to read it".
+    """
+
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )
+    endpoint = models.ForeignKey(
+        "notifications.WebhookEndpoint",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    key = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(max_length=10)  # notifications.models.DeliveryChannel
+    target = models.CharField(max_length=1000)  # the e-mail address or the webhook URL
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # when a pending notice is due; None: sent only at commit (invitations, whose link is not kept)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="case_notice_due",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice {self.pk} ({self.channel}): {self.status}"

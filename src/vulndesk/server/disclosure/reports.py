@@ -18,6 +18,7 @@ from django.db import transaction
 from vulndesk.core.errors import InputError
 from vulndesk.server.accounts.models import Organisation
 from vulndesk.server.audit.services import audit_record
+from vulndesk.server.disclosure import notify
 from vulndesk.server.disclosure.attachments import CheckedFile, Upload, uploads_check
 from vulndesk.server.disclosure.checks import (
     check_transition,
@@ -145,6 +146,7 @@ def report_transition(*, report: Report, state: str, acting_user: Any) -> Report
         data={"from": current, "to": state},
         acting_user=acting_user,
     )
+    notify.notify_report_state(report)
     return report
 
 

@@ -6,7 +6,9 @@ The rest of the writes are in sibling modules by topic: report intake and triage
 in ``disclosure.impact``; the input and role checks they share in ``disclosure.checks``.
 
 Every function here that changes something runs in one transaction and writes an audit row for
-each state change in it (``audit.services.audit_record``). Audit rows name objects by id and
+each state change in it (``audit.services.audit_record``); the notices it causes (invitations,
+new messages, approved statements, the reporter's status) are queued in the same transaction
+and go out after it commits (``disclosure.notify``). Audit rows name objects by id and
 state, never by content (titles, bodies and statements stay in the case, which is need-to-know).
 
 Case functions take ``actor``: the caller's :class:`Participant` row, obtained from
@@ -32,6 +34,7 @@ from django.utils import timezone
 from vulndesk.core.errors import InputError
 from vulndesk.server.accounts.models import Organisation
 from vulndesk.server.audit.services import audit_record
+from vulndesk.server.disclosure import notify
 from vulndesk.server.disclosure.attachments import CheckedFile, Upload, uploads_check
 from vulndesk.server.disclosure.checks import (
     actor_label,
@@ -141,6 +144,7 @@ def report_accept(*, report: Report, acting_user: Any, title: str = "", summary:
         acting_user=acting_user,
     )
     _audit_participant(reporter, "participant.add", {"role": reporter.role}, acting_user)
+    notify.notify_report_state(report)
     return case
 
 
@@ -210,7 +214,9 @@ def participant_invite(
 ) -> tuple[Participant, str]:
     """Invite a contact into ``actor``'s case (coordinators only) and return the participant
     and the one-time invitation secret (only its digest is kept; it is void after
-    ``INVITATION_VALID_DAYS`` days or once used). An invited vendor counts as notified now."""
+    ``INVITATION_VALID_DAYS`` days or once used). An invited vendor counts as notified now.
+    The contact is mailed the invitation link when the transaction commits
+    (``notify.invitation_notice``)."""
     require_role(actor, _COORDINATOR, "inviting participants")
     case = open_case(actor)
     email = clean_email(email)
@@ -233,6 +239,7 @@ def participant_invite(
     _audit_participant(
         participant, "participant.invite", {"role": participant.role}, actor.user, actor
     )
+    notify.invitation_notice(participant, secret)
     return participant, secret
 
 
@@ -400,7 +407,8 @@ def case_message_post(
     attachments: Sequence[Upload] = (),
 ) -> CaseMessage:
     """Post a message (answering ``parent``, a message of the same case) with attachments to
-    ``actor``'s case and return it. Observers only read; a closed case takes no messages."""
+    ``actor``'s case and return it. Observers only read; a closed case takes no messages. The
+    other participants are told "a new message in case VDC-…" (``notify.notify_message``)."""
     if actor.role == ParticipantRole.OBSERVER:
         raise PermissionDenied("observers read the case; they do not post")
     case = open_case(actor)
@@ -423,6 +431,7 @@ def case_message_post(
         acting_user=actor.user,
         actor_label=actor_label(actor),
     )
+    notify.notify_message(message)
     return message
 
 
@@ -507,7 +516,13 @@ def case_vulnerability_update(
     if unknown:
         raise InputError(f"unknown vulnerability fields: {', '.join(sorted(unknown))}")
     current = {name: getattr(vulnerability, name) for name in allowed}
+    stored_id, stored_state = CaseVulnerability.objects.filter(pk=vulnerability.pk).values_list(
+        "cve_id", "cve_state"
+    )[0]
     _vulnerability_fields(vulnerability, **{**current, **changes})
+    if stored_state and vulnerability.cve_id != stored_id:
+        # the id is CVE Services' (disclosure.cve): reject it there instead of retyping it
+        raise InputError(f"{stored_id} is {stored_state} at CVE Services: it stays")
     vulnerability.save()
     audit_record(
         action="case.vulnerability_update",
@@ -597,6 +612,7 @@ def vendor_status_approve(*, actor: Participant, status: VendorStatus) -> Vendor
         acting_user=actor.user,
         actor_label=actor_label(actor),
     )
+    notify.notify_status_approved(status, actor)
     return status
 
 

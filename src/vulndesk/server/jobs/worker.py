@@ -42,6 +42,8 @@ logger = logging.getLogger("vulndesk.worker")
 HEARTBEAT_EVERY = timedelta(seconds=5)
 #: how often a worker queues the feed syncs that are due (feeds.services.feeds_schedule)
 SCHEDULE_FEEDS_EVERY = timedelta(seconds=60)
+#: how often a worker queues the periodic disclosure work (disclosure.tasks.disclosure_periodic)
+SCHEDULE_DISCLOSURE_EVERY = timedelta(minutes=5)
 
 
 def worker_id_new() -> str:
@@ -82,6 +84,7 @@ class VulndeskWorker(Worker):
         self._heartbeat_lock = threading.Lock()
         self._heartbeat_removed = False
         self._feeds_scheduled_at: datetime | None = None
+        self._disclosure_scheduled_at: datetime | None = None
 
     def run(self) -> None:
         """Work until stopped (or, with ``once``, until the queue is empty)."""
@@ -115,6 +118,7 @@ class VulndeskWorker(Worker):
         for task_id in recovery.failed:
             logger.error("task %s: its workers died under it too often; failed", task_id)
         self.schedule_feeds()
+        self.schedule_disclosure()
 
     def schedule_feeds(self) -> None:
         """Queue the feed syncs that are due, at most once per SCHEDULE_FEEDS_EVERY."""
@@ -127,6 +131,19 @@ class VulndeskWorker(Worker):
         self._feeds_scheduled_at = now
         for job in feeds_schedule(now=now):
             logger.info("feed sync of %s queued as job %d", job.label, job.pk)
+
+    def schedule_disclosure(self) -> None:
+        """Queue the periodic disclosure work (embargoes that ended, reminders, case notices)
+        at most once per SCHEDULE_DISCLOSURE_EVERY, when there is any to do."""
+        from vulndesk.server.disclosure.tasks import disclosure_schedule
+
+        now = timezone.now()
+        last = self._disclosure_scheduled_at
+        if last is not None and now - last < SCHEDULE_DISCLOSURE_EVERY:
+            return
+        self._disclosure_scheduled_at = now
+        if disclosure_schedule():
+            logger.info("periodic disclosure work queued")
 
     def _heartbeats(self) -> None:
         try:

@@ -516,11 +516,16 @@ def _deliveries_record(
 
 
 @dataclass(frozen=True, slots=True)
-class _Outcome:
+class SendOutcome:
+    """The outcome of one attempt to send a webhook or an e-mail."""
+
     ok: bool
     http_status: int | None = None
     error: str = ""
     final: bool = False  # a failure no retry can mend
+
+
+_Outcome = SendOutcome
 
 
 def _claim(deliveries: Iterable[int], now: datetime) -> str:
@@ -614,20 +619,32 @@ def _webhook_post(client: httpx.Client, delivery: Delivery) -> _Outcome:
         return _Outcome(False, error="the endpoint was deleted", final=True)
     if not endpoint.active:
         return _Outcome(False, error="the endpoint is not active", final=True)
-    body = orjson.dumps({"event": EVENT, "delivery": delivery.pk, **delivery.payload})
+    return webhook_send(
+        client,
+        url=endpoint.url,
+        secret=endpoint.secret,
+        event=EVENT,
+        delivery=str(delivery.pk),
+        body=orjson.dumps({"event": EVENT, "delivery": delivery.pk, **delivery.payload}),
+    )
+
+
+def webhook_send(
+    client: httpx.Client, *, url: str, secret: str, event: str, delivery: str, body: bytes
+) -> SendOutcome:
+    """POST ``body`` (JSON) to ``url`` signed with ``secret`` (module docstring, "Webhooks")
+    and return the outcome; other apps' notices (``disclosure.notify``) go out through it."""
     timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": f"vulndesk/{__version__}",
-        "X-Vulndesk-Event": EVENT,
-        "X-Vulndesk-Delivery": str(delivery.pk),
+        "X-Vulndesk-Event": event,
+        "X-Vulndesk-Delivery": delivery,
         "X-Vulndesk-Timestamp": timestamp,
-        "X-Vulndesk-Signature": webhook_signature(
-            secret=endpoint.secret, timestamp=timestamp, body=body
-        ),
+        "X-Vulndesk-Signature": webhook_signature(secret=secret, timestamp=timestamp, body=body),
     }
     try:
-        response = client.post(endpoint.url, content=body, headers=headers)
+        response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         return _Outcome(False, error=f"{type(exc).__name__}: {exc}")
     if response.is_success:
@@ -648,7 +665,13 @@ def _email_send(user_id: int, deliveries: list[Delivery]) -> _Outcome:
     profile = getattr(user, "vulndesk_profile", None)
     with translation.override(getattr(profile, "language", "") or settings.LANGUAGE_CODE):
         subject, body = email_compose(deliveries)
-    message = mail.EmailMessage(subject, body, to=[user.email])
+    return mail_send(to=user.email, subject=subject, body=body)
+
+
+def mail_send(*, to: str, subject: str, body: str) -> SendOutcome:
+    """Send one plain-text e-mail to ``to`` with the default mailer (``VULNDESK_SMTP_URL``) and
+    return the outcome; other apps' notices (``disclosure.notify``) go out through it."""
+    message = mail.EmailMessage(subject, body, to=[to])
     try:
         mail.mailers.default.send_messages([message])
     except OSError as exc:  # smtplib.SMTPException is an OSError, as are socket errors

@@ -174,6 +174,11 @@ def _reporter_case(report: Report, secret: str) -> Participant | None:
 def report_status_page(request: HttpRequest, tracking_id: str) -> HttpResponse:
     """Show the reporter their report: state, thread and reply form, and the case it became;
     on POST add their message to the report's thread or the case's."""
+    if request.method == "GET" and "key" not in request.GET:
+        # the address in a notice e-mail, which never carries the secret: ask for it, the same
+        # page for any tracking id, so that it tells nobody whether a report exists
+        response = render(request, "web/disclosure/report_key.html", {"tracking_id": tracking_id})
+        return no_referrer(response)
     report, secret = _reporter_report(request, tracking_id)
     viewer = _reporter_case(report, secret)
     report_form = MessageForm(prefix="report")
@@ -245,6 +250,11 @@ def report_file_reporter(
 @require_GET
 def case_file_reporter(request: HttpRequest, tracking_id: str, attachment_id: int) -> HttpResponse:
     """Return a file of the case the reporter's report became, as a download."""
+    if request.method == "GET" and "key" not in request.GET:
+        # the address in a notice e-mail, which never carries the secret: ask for it, the same
+        # page for any tracking id, so that it tells nobody whether a report exists
+        response = render(request, "web/disclosure/report_key.html", {"tracking_id": tracking_id})
+        return no_referrer(response)
     report, secret = _reporter_report(request, tracking_id)
     viewer = _reporter_case(report, secret)
     if viewer is None:
