@@ -22,7 +22,7 @@ EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
 #: commands whose module (vulndesk.cli.<name>) adds its own parser and runs it
-_COMMAND_MODULES = ("priority", "vex", "remediation", "csaf", "cve")
+_COMMAND_MODULES = ("priority", "vex", "remediation", "csaf", "cve", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
