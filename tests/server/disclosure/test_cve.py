@@ -10,11 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from cvelib.cve_api import CveRecord
 from django.test import Client
 from django.utils import timezone
 
 from cve_services_fake import API_KEY, ORG, ORG_UUID, USER, CveServicesFake
 from server.disclosure.disclosure_world import CaseWorld, release_with
+from vulndesk.core.cve.record import cve_record
 from vulndesk.core.errors import InputError
 from vulndesk.server.audit.models import AuditEvent
 from vulndesk.server.disclosure import cve, embargo, impact, services
@@ -285,6 +287,27 @@ def test_the_record_takes_credits_releases_and_statuses(case_world: CaseWorld) -
     assert ("Acme", "requests") not in {
         (p.vendor, p.product) for p in cve.case_cve_record(vulnerability).affected
     }
+
+
+def test_the_container_built_from_a_case_passes_the_official_schema(
+    case_world: CaseWorld,
+) -> None:
+    """The CNA container CVE Services receives, and the whole record, against the CVE 5.1
+    schemas cvelib bundles (the official ones)."""
+    w = case_world
+    vulnerability = good_vulnerability(w)
+    fixed = services.vendor_status_set(actor=w.acme, vulnerability=vulnerability, status="fixed")
+    services.vendor_status_approve(actor=w.coordinator, status=fixed)
+    release = release_with(w.world, "1.0", {"requests": "2.28.1"})
+    impact.case_release_add(actor=w.coordinator, release=release, vulnerability=vulnerability)
+    container = cve.case_cve_container(vulnerability)
+    CveRecord.validate(container, schema_path=CveRecord.Schemas.CNA_PUBLISHED)
+    # the whole record, as CVE Services will show it once the id is reserved and published
+    CaseVulnerability.objects.filter(pk=vulnerability.pk).update(cve_id="CVE-1900-0001")
+    vulnerability.refresh_from_db()
+    record = cve_record(cve.case_cve_record(vulnerability), provider=cve._provider())
+    CveRecord.validate(record, schema_path=CveRecord.Schemas.V5_SCHEMA)
+    assert [f for f in cve.case_cve_lint(vulnerability) if f.severity == "error"] == []
 
 
 def test_references_must_be_web_urls(case_world: CaseWorld) -> None:
