@@ -1,0 +1,1 @@
+"""EU CRA and NIS2 reporting: the clocks (``clocks``), the report documents and their exports."""
