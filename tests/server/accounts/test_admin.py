@@ -27,7 +27,8 @@ READ_ONLY = {
     "notifications.delivery", "disclosure.report", "disclosure.case", "disclosure.participant",
     "disclosure.reportmessage", "disclosure.casemessage", "disclosure.reportattachment",
     "disclosure.caseattachment", "disclosure.casevulnerability", "disclosure.vendorstatus",
-    "disclosure.caserelease", "disclosure.casenotice", "provider.providersettings", "provider.publisheddocument",
+    "disclosure.caserelease", "disclosure.casenotice", "provider.providersettings",
+    "provider.publisheddocument",
 }  # fmt: skip
 # shown on their parent's page: preferences on the user's, grants on the product's, lookup
 # keys on the component identity's
