@@ -32,6 +32,7 @@ from vulndesk.core.errors import IdentifierError, InputError
 from vulndesk.server.accounts.api import router as accounts_router
 from vulndesk.server.accounts.tokens import api_token_user
 from vulndesk.server.advisories.api import router as advisories_router
+from vulndesk.server.compliance.api import router as compliance_router
 from vulndesk.server.disclosure.api import router as disclosure_router
 from vulndesk.server.feeds.api import router as feeds_router
 from vulndesk.server.findings.api import router as findings_router
@@ -240,3 +241,4 @@ api.add_router("", vex_router)
 api.add_router("", remediation_router)
 api.add_router("", disclosure_router)
 api.add_router("", provider_router)
+api.add_router("", compliance_router)

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "vulndesk.server.triage",
     "vulndesk.server.disclosure",
     "vulndesk.server.provider",
+    "vulndesk.server.compliance",
     "vulndesk.server.web",
 ]
 

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.skipif(
     reason="django.contrib.admin is not in config.INSTALLED_APPS",
 )
 
-APPS = ("accounts", "inventory", "findings", "jobs", "notifications", "disclosure", "provider")
+APPS = (
+    "accounts", "inventory", "findings", "jobs", "notifications", "disclosure", "provider",
+    "compliance",
+)  # fmt: skip
 READ_ONLY = {
     "accounts.apitoken", "accounts.loginfailure", "inventory.sbomdocument",
     "inventory.componentidentity", "inventory.component", "findings.finding",
@@ -29,6 +32,8 @@ READ_ONLY = {
     "disclosure.caseattachment", "disclosure.casevulnerability", "disclosure.vendorstatus",
     "disclosure.caserelease", "disclosure.casenotice", "provider.providersettings",
     "provider.publisheddocument",
+    "compliance.craevent", "compliance.nis2record", "compliance.regulatoryreport",
+    "compliance.compliancenotice",
 }  # fmt: skip
 # shown on their parent's page: preferences on the user's, grants on the product's, lookup
 # keys on the component identity's

@@ -29,6 +29,8 @@ from support import ROOT
 from vulndesk.server.accounts.services import organisation_default
 from vulndesk.server.accounts.tokens import api_token_create
 from vulndesk.server.api import api
+from vulndesk.server.compliance.nis2 import nis2_record_create
+from vulndesk.server.compliance.services import cra_event_open
 from vulndesk.server.findings.models import Finding
 from vulndesk.server.inventory.services import sbom_upload
 from vulndesk.server.jobs.models import Job
@@ -76,7 +78,27 @@ def existing(
     published = csaf_publish(
         document=advisory("VD-FUZZ-0001"), organisation=organisation_default(), acting_user=None
     )
+    # a CRA event and a significant NIS2 incident of the shop, with their reports
+    event = cra_event_open(
+        product=world.shop,
+        regime="cra_incident",
+        title="fuzzed incident",
+        trigger="assertion",
+        evidence_text="seen",
+    )
+    record = nis2_record_create(
+        organisation=world.shop.organisation,
+        product=world.shop,
+        entity_type="important",
+        sector="manufacturing",
+        title="fuzzed",
+        assessment={"impact_availability": "high"},
+        acting_user=None,
+    )
     return {
+        "event_id": event.pk,
+        "record_id": record.pk,
+        "kind": "early_warning",  # a report of an event or record
         "product_id": world.shop.pk,
         "release_id": world.release.pk,
         "team_id": world.others.pk,
@@ -111,7 +133,7 @@ def api_schema(api_headers: dict[str, str]) -> Iterator[Any]:
 
 
 def test_every_route_is_exercised() -> None:
-    assert len(OPERATIONS) == 48  # every route is fuzzed: a new one must be counted here
+    assert len(OPERATIONS) == 68  # every route is fuzzed: a new one must be counted here
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])

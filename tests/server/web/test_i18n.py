@@ -27,7 +27,9 @@ PO = WEB / "locale/ja/LC_MESSAGES/django.po"
 MO = WEB / "locale/ja/LC_MESSAGES/django.mo"
 
 # the apps whose model strings (field names, choices) the pages show
-APPS_SHOWN = ("accounts", "inventory", "findings", "jobs", "triage", "disclosure", "provider")
+APPS_SHOWN = (
+    "accounts", "inventory", "findings", "jobs", "triage", "disclosure", "provider", "compliance",
+)  # fmt: skip
 
 Entry = tuple[str | None, str, str | None]  # (context, msgid, msgid_plural)
 

@@ -180,6 +180,10 @@ def case_flag_set(*, actor: Participant, flag: str) -> Case:
         acting_user=actor.user,
         actor_label=actor_label(actor),
     )
+    if flag == "attacks_observed":  # CRA: an actively exploited vulnerability of EU products
+        from vulndesk.server.compliance.detection import cra_events_from_case
+
+        cra_events_from_case(case)
     reason = f"{flag.replace('_', ' ')} during the embargo"
     if case.embargo_state == EmbargoState.PROPOSED:
         embargo_change(case, actor, EmbargoState.NONE, {"embargo_end_at": None}, {"why": reason})

@@ -44,6 +44,8 @@ HEARTBEAT_EVERY = timedelta(seconds=5)
 SCHEDULE_FEEDS_EVERY = timedelta(seconds=60)
 #: how often a worker queues the periodic disclosure work (disclosure.tasks.disclosure_periodic)
 SCHEDULE_DISCLOSURE_EVERY = timedelta(minutes=5)
+#: how often a worker queues the compliance reminders (compliance.tasks.compliance_periodic)
+SCHEDULE_COMPLIANCE_EVERY = timedelta(minutes=5)
 
 
 def worker_id_new() -> str:
@@ -85,6 +87,7 @@ class VulndeskWorker(Worker):
         self._heartbeat_removed = False
         self._feeds_scheduled_at: datetime | None = None
         self._disclosure_scheduled_at: datetime | None = None
+        self._compliance_scheduled_at: datetime | None = None
 
     def run(self) -> None:
         """Work until stopped (or, with ``once``, until the queue is empty)."""
@@ -119,6 +122,7 @@ class VulndeskWorker(Worker):
             logger.error("task %s: its workers died under it too often; failed", task_id)
         self.schedule_feeds()
         self.schedule_disclosure()
+        self.schedule_compliance()
 
     def schedule_feeds(self) -> None:
         """Queue the feed syncs that are due, at most once per SCHEDULE_FEEDS_EVERY."""
@@ -144,6 +148,19 @@ class VulndeskWorker(Worker):
         self._disclosure_scheduled_at = now
         if disclosure_schedule():
             logger.info("periodic disclosure work queued")
+
+    def schedule_compliance(self) -> None:
+        """Queue the compliance reminders and escalations at most once per
+        SCHEDULE_COMPLIANCE_EVERY, when a report's clock runs or a notice waits."""
+        from vulndesk.server.compliance.tasks import compliance_schedule
+
+        now = timezone.now()
+        last = self._compliance_scheduled_at
+        if last is not None and now - last < SCHEDULE_COMPLIANCE_EVERY:
+            return
+        self._compliance_scheduled_at = now
+        if compliance_schedule():
+            logger.info("compliance reminders queued")
 
     def _heartbeats(self) -> None:
         try:

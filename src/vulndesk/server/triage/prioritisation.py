@@ -210,6 +210,10 @@ def priorities_refresh(findings: QuerySet[Finding]) -> int:
             _fill(cursor, "vd_ssvc_pairs", pairs)
             cursor.execute(_pair_update(scope), scope_params)
             changed += max(cursor.rowcount, 0)
+    # exploitation may have become active: CRA events of EU-market products (one query)
+    from vulndesk.server.compliance.detection import cra_events_detect
+
+    cra_events_detect(findings)
     return changed
 
 

@@ -478,4 +478,8 @@ def remediation_transition(
         acting_user=acting_user,
         actor_label=actor_label,
     )
+    if new == RemediationStatus.FIXED and new != current:  # starts CRA final-report clocks
+        from vulndesk.server.compliance.detection import cra_measures_from_remediation
+
+        cra_measures_from_remediation(item=item, acting_user=acting_user)
     return item
