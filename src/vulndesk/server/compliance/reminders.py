@@ -19,16 +19,13 @@ embargo in force. Nothing else of the vulnerability is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-import httpx
-import orjson
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -38,20 +35,11 @@ from vulndesk.server.compliance.models import (
     EventState,
     Nis2Record,
     NoticeKind,
-    NoticeStatus,
     RegulatoryReport,
 )
 from vulndesk.server.inventory.models import Product, ProductGrant, Role
 from vulndesk.server.notifications.models import DeliveryChannel, WebhookEndpoint
-from vulndesk.server.notifications.services import (
-    LEASE,
-    MAX_ATTEMPTS,
-    WEBHOOK_TIMEOUT,
-    SendOutcome,
-    backoff,
-    mail_send,
-    webhook_send,
-)
+from vulndesk.server.notifications.outbox import outbox_deliver
 
 __all__ = ["EVENT_PATH", "REMINDER_BEFORE", "ComplianceRun", "compliance_run", "notices_deliver"]
 
@@ -292,56 +280,14 @@ def notices_deliver(
     *, now: datetime | None = None, run: ComplianceRun | None = None
 ) -> ComplianceRun:
     """Send every pending compliance notice due at ``now`` and return the counts; e-mail waits
-    while no SMTP server is configured."""
+    while no SMTP server is configured (``notifications.outbox``)."""
     now = now or timezone.now()
-    run = run or ComplianceRun()
-    due = ComplianceNotice.objects.filter(status=NoticeStatus.PENDING, next_attempt_at__lte=now)
-    if not settings.EMAIL_ENABLED:
-        due = due.exclude(channel=DeliveryChannel.EMAIL)
-    ids: Iterable[int] = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True))
-    with httpx.Client(timeout=WEBHOOK_TIMEOUT, follow_redirects=False) as client:
-        for notice_id in ids:
-            claimed = ComplianceNotice.objects.filter(
-                pk=notice_id, status=NoticeStatus.PENDING, next_attempt_at__lte=now
-            ).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
-            if not claimed:
-                continue  # another run took it
-            notice = ComplianceNotice.objects.select_related("endpoint").get(pk=notice_id)
-            result = _settle(notice, _send(client, notice), now)
-            setattr(run, result, getattr(run, result) + 1)
-    return run
-
-
-def _send(client: httpx.Client, notice: ComplianceNotice) -> SendOutcome:
-    if notice.channel == DeliveryChannel.EMAIL:
-        return mail_send(to=notice.target, subject=notice.subject, body=notice.body)
-    endpoint = notice.endpoint
-    if endpoint is None:
-        return SendOutcome(False, error="the endpoint was deleted", final=True)
-    if not endpoint.active:
-        return SendOutcome(False, error="the endpoint is not active", final=True)
-    event = _EVENT_PREFIX + notice.kind
-    delivery = f"compliance-notice-{notice.pk}"
-    body = orjson.dumps({"event": event, "delivery": delivery, **notice.payload})
-    return webhook_send(
-        client, url=endpoint.url, secret=endpoint.secret, event=event, delivery=delivery, body=body
+    counts = run or ComplianceRun()
+    outbox_deliver(
+        ComplianceNotice,
+        now=now,
+        event_prefix=_EVENT_PREFIX,
+        delivery_prefix="compliance-notice-",
+        on_settled=lambda _, result: setattr(counts, result, getattr(counts, result) + 1),
     )
-
-
-def _settle(notice: ComplianceNotice, outcome: SendOutcome, now: datetime) -> str:
-    notice.error = outcome.error[:2000]
-    if outcome.ok:
-        notice.status = NoticeStatus.SENT
-        notice.sent_at = now
-        notice.next_attempt_at = None
-        notice.error = ""
-        result = "sent"
-    elif outcome.final or notice.attempts >= MAX_ATTEMPTS:
-        notice.status = NoticeStatus.FAILED
-        notice.next_attempt_at = None
-        result = "failed"
-    else:
-        notice.next_attempt_at = now + backoff(notice.attempts)
-        result = "retrying"
-    notice.save(update_fields=["status", "sent_at", "next_attempt_at", "error"])
-    return result
+    return counts

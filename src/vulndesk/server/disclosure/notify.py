@@ -40,11 +40,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import httpx
-import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -60,14 +58,10 @@ from vulndesk.server.disclosure.models import (
     VendorStatus,
 )
 from vulndesk.server.notifications.models import DeliveryChannel, WebhookEndpoint
+from vulndesk.server.notifications.outbox import outbox_deliver, outbox_settle
 from vulndesk.server.notifications.services import (
-    LEASE,
-    MAX_ATTEMPTS,
-    WEBHOOK_TIMEOUT,
     SendOutcome,
-    backoff,
     mail_send,
-    webhook_send,
 )
 
 __all__ = [
@@ -476,7 +470,9 @@ def invitation_send(notice_id: int, secret: str, *, now: datetime | None = None)
         outcome = mail_send(to=notice.target, subject=subject, body=body)
     CaseNotice.objects.filter(pk=notice.pk).update(attempts=F("attempts") + 1)
     notice.attempts += 1
-    _settle(notice, SendOutcome(outcome.ok, outcome.http_status, outcome.error, True), now)
+    final = SendOutcome(outcome.ok, outcome.http_status, outcome.error, True)
+    if outbox_settle(notice, final, now) == "sent":
+        Participant.objects.filter(pk=notice.participant_id).update(notified_at=now)
     return outcome.ok
 
 
@@ -516,59 +512,20 @@ def notices_enqueue() -> None:
 
 def notices_deliver(*, now: datetime | None = None) -> NoticeRun:
     """Send every pending notice due at ``now`` (default: the current time) and return what was
-    done; e-mail notices wait while no SMTP server is configured."""
+    done; e-mail notices wait while no SMTP server is configured (``notifications.outbox``)."""
     now = now or timezone.now()
     run = NoticeRun()
-    due = CaseNotice.objects.filter(status=NoticeStatus.PENDING, next_attempt_at__lte=now)
-    if not settings.EMAIL_ENABLED:
-        due = due.exclude(channel=DeliveryChannel.EMAIL)
-    with httpx.Client(timeout=WEBHOOK_TIMEOUT, follow_redirects=False) as client:
-        for notice_id in list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)):
-            claimed = CaseNotice.objects.filter(
-                Q(pk=notice_id), status=NoticeStatus.PENDING, next_attempt_at__lte=now
-            ).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
-            if not claimed:
-                continue  # another run took it
-            notice = CaseNotice.objects.select_related("endpoint").get(pk=notice_id)
-            outcome = _send(client, notice)
-            result = _settle(notice, outcome, now)
-            setattr(run, result, getattr(run, result) + 1)
-    return run
 
-
-def _send(client: httpx.Client, notice: CaseNotice) -> SendOutcome:
-    if notice.channel == DeliveryChannel.EMAIL:
-        return mail_send(to=notice.target, subject=notice.subject, body=notice.body)
-    endpoint = notice.endpoint
-    if endpoint is None:
-        return SendOutcome(False, error="the endpoint was deleted", final=True)
-    if not endpoint.active:
-        return SendOutcome(False, error="the endpoint is not active", final=True)
-    event = _EVENT_PREFIX + notice.kind
-    delivery = f"notice-{notice.pk}"
-    body = orjson.dumps({"event": event, "delivery": delivery, **notice.payload})
-    return webhook_send(
-        client, url=endpoint.url, secret=endpoint.secret, event=event, delivery=delivery, body=body
-    )
-
-
-def _settle(notice: CaseNotice, outcome: SendOutcome, now: datetime) -> str:
-    """Record one attempt's outcome; return ``sent``, ``retrying`` or ``failed``."""
-    notice.error = outcome.error[:2000]
-    if outcome.ok:
-        notice.status = NoticeStatus.SENT
-        notice.sent_at = now
-        notice.next_attempt_at = None
-        notice.error = ""
-        result = "sent"
+    def sent(notice: CaseNotice) -> None:
         if notice.participant_id is not None:
             Participant.objects.filter(pk=notice.participant_id).update(notified_at=now)
-    elif outcome.final or notice.attempts >= MAX_ATTEMPTS:
-        notice.status = NoticeStatus.FAILED
-        notice.next_attempt_at = None
-        result = "failed"
-    else:
-        notice.next_attempt_at = now + backoff(notice.attempts)
-        result = "retrying"
-    notice.save(update_fields=["status", "sent_at", "next_attempt_at", "error"])
-    return result
+
+    outbox_deliver(
+        CaseNotice,
+        now=now,
+        event_prefix=_EVENT_PREFIX,
+        delivery_prefix="notice-",
+        on_settled=lambda _, result: setattr(run, result, getattr(run, result) + 1),
+        on_sent=sent,
+    )
+    return run
