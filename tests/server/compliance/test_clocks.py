@@ -413,3 +413,37 @@ def test_the_worker_queues_the_reminders_only_while_a_clock_runs(world: World) -
     assert [f.pk for f in cra_event_findings(event)] == [world.findings[KEV].pk]
     assert compliance_schedule() is True
     assert compliance_schedule() is False  # one waits already
+
+
+def test_a_final_report_can_be_completed(world: World) -> None:
+    """Every path the final report needs has a draft field: once filled, nothing is missing
+    but what the draft cannot hold by design."""
+    from vulndesk.core.regulation.reports import missing_fields
+    from vulndesk.server.compliance.exports import report_content
+    from vulndesk.server.compliance.models import RegulatoryReport
+
+    Finding.objects.filter(pk=world.findings[KEV].pk).update(exploitation="active")
+    (event,) = cra_events_detect(now=T0)
+    cra_event_measure_set(
+        event=event, fix_version="2.0.1", available_at=T0, acting_user=world.edith
+    )
+    final = RegulatoryReport.objects.get(event=event, kind="final")
+    report_edit(
+        report=final,
+        content={
+            "manufacturer": "Example Networks",
+            "product_name": "router",
+            "affected_versions": ["1.0"],
+            "exploitation": "Listed in CISA KEV on 2026-11-20.",
+            "description": "A command injection in the web interface.",
+            "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            "corrective_measures": "Version 2.0.1 validates the input.",
+            "mitigating_measures": "Update to 2.0.1; meanwhile block the admin port.",
+            "member_states": ["DE", "FR"],
+            "fix_version": "2.0.1",
+            "root_cause": "The ping form passed its input to a shell.",
+        },
+        acting_user=world.edith,
+    )
+    final.refresh_from_db()
+    assert missing_fields(report_content(final)) == []

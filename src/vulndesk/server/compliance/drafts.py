@@ -49,6 +49,7 @@ CRA_FIELDS: Final[Mapping[str, str]] = {
     "fix_version": TEXT,
     "member_states": TEXTS,
     "malicious_actor": TEXT,
+    "root_cause": TEXT,  # the final report: how the vulnerability came about
     "sensitivity": TEXT,
     "notes": TEXT,
 }
@@ -72,6 +73,7 @@ NIS2_FIELDS: Final[Mapping[str, str]] = {
     "severity_and_impact": TEXT,
     "indicators_of_compromise": TEXT,
     "root_cause": TEXT,
+    "threat_type": TEXT,  # the final report: the type of threat (NIS2 Art. 23(4)(d))
     "mitigation": TEXT,
     "notes": TEXT,
 }

@@ -67,4 +67,5 @@ urlpatterns = [
     path("", include("vulndesk.server.web.views.disclosure")),
     # -- CSAF provider, security.txt, disclosure policy (provider) --
     path("", include("vulndesk.server.web.views.provider")),
+    path("", include("vulndesk.server.web.views.compliance")),  # EU CRA and NIS2 reporting
 ]
