@@ -21,11 +21,11 @@ def loaded(cli):  # type: ignore[no-untyped-def]
     return cli
 
 
-def test_first_use_creates_the_schema_and_import_reports_counts(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("feeds", "import", DEMO / "osv")
+def test_first_use_creates_the_schema_and_import_reports_counts(cli_empty) -> None:  # type: ignore[no-untyped-def]
+    result = cli_empty("feeds", "import", DEMO / "osv")
     assert result.returncode == 0, result.stderr
     assert "read 8 records: 8 new, 0 updated, 0 unchanged, 0 skipped" in result.stdout
-    again = cli("feeds", "import", DEMO / "osv")
+    again = cli_empty("feeds", "import", DEMO / "osv")
     assert "0 new, 0 updated, 8 unchanged" in again.stdout
 
 
@@ -95,8 +95,8 @@ def test_scan_writes_the_report_to_a_file(loaded, tmp_path: Path) -> None:  # ty
     assert json.loads(out.read_text())["summary"]["findings"] == 4
 
 
-def test_scan_on_an_empty_database_creates_the_schema_and_finds_nothing(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("scan", SHOP, "--format", "json")
+def test_scan_on_an_empty_database_creates_the_schema_and_finds_nothing(cli_empty) -> None:  # type: ignore[no-untyped-def]
+    result = cli_empty("scan", SHOP, "--format", "json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["findings"] == []
 
