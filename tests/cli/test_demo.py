@@ -97,6 +97,15 @@ def test_demo_serves_the_web_interface_without_debug(cli) -> None:  # type: igno
             css = browser.get("/static/web/vulndesk.css")
             assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
             assert browser.get("/static/web/vendor/htmx.min.js").status_code == 200
+            # the disclosure and compliance pages have something to click through
+            assert "VDC-" in browser.get("/cases/").text
+            assert "CVE-2020-14343" in browser.get("/compliance/").text
+            # the demo organisation is the site's CSAF provider: security.txt and the policy
+            security_txt = httpx.get(f"{base}/.well-known/security.txt", timeout=10)
+            assert security_txt.status_code == 200
+            assert "Contact: mailto:psirt@example.com" in security_txt.text
+            assert "CSAF: " in security_txt.text
+            assert httpx.get(f"{base}/security/policy/", timeout=10).status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -14,6 +14,7 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import vulndesk.demo
 from vulndesk.cli.database import open_database
@@ -164,8 +165,12 @@ def demo_disclosure_load(*, username: str) -> str:
     psirt.permissions.add(
         Permission.objects.get(content_type__app_label="disclosure", codename="triage_report")
     )
+    psirt.permissions.add(
+        Permission.objects.get(content_type__app_label="provider", codename="publish_csaf")
+    )
     user.groups.add(psirt)
     organisation = organisation_default()
+    _demo_provider_load(organisation)
     existing = Case.objects.filter(organisation=organisation, title=DEMO_CASE_TITLE).first()
     if existing is not None:
         return existing.identifier
@@ -208,7 +213,48 @@ def demo_disclosure_load(*, username: str) -> str:
         body="Thank you for the report. We confirmed it on Web shop 2.3.0; 2.4.0 already ships "
         "requests 2.31.0. Proposed publication in 45 days.",
     )
+    _demo_cra_event(user)
     return case.identifier
+
+
+def _demo_provider_load(organisation: Any) -> None:
+    """Make the demo organisation this site's CSAF provider, so that security.txt and the
+    disclosure policy answer (once; the settings page changes them)."""
+    from vulndesk.server.provider.models import ProviderSettings
+    from vulndesk.server.provider.services import provider_settings_update
+
+    if ProviderSettings.objects.filter(organisation=organisation).exists():
+        return
+    provider_settings_update(
+        organisation=organisation,
+        changes={
+            "site_provider": True,
+            "publisher_name": "Demo PSIRT",
+            "namespace": "https://psirt.example.com",
+            "contact_details": "psirt@example.com",
+            "security_contacts": ["mailto:psirt@example.com"],
+        },
+        acting_user=None,
+    )
+
+
+def _demo_cra_event(user: Any) -> None:
+    """Open a CRA event on the Web shop (placed on the EU market): a person's assertion that
+    its PyYAML vulnerability is exploited, plainly marked as demo data, so that the compliance
+    dashboard shows a running 24-hour clock."""
+    from vulndesk.server.compliance.detection import exploitation_assert
+    from vulndesk.server.findings.models import Finding
+
+    finding = Finding.objects.filter(
+        product__name="Web shop", release__version="2.3.0", vulnerability_id="CVE-2020-14343"
+    ).first()
+    if finding is not None:
+        exploitation_assert(
+            finding=finding,
+            evidence="Demo data: a customer's SOC reported exploitation attempts against the "
+            "shop's YAML import (illustrative, not a real report).",
+            acting_user=user,
+        )
 
 
 def _demo_sbom(path: Path, upgrades: dict[str, str]) -> bytes:
