@@ -32,6 +32,7 @@ from django.utils.translation import pgettext_lazy
 from vulndesk.core.regulation.clocks import Regime as ClockRegime
 from vulndesk.core.regulation.clocks import ReportKind as ClockKind
 from vulndesk.server.inventory.models import Product, Release
+from vulndesk.server.notifications.models import DeliveryStatus
 
 #: the EU member states (ISO 3166-1 alpha-2; Greece is "GR" here, not Eurostat's "EL")
 EU_MEMBER_STATES = (
@@ -315,12 +316,8 @@ class NoticeKind(models.TextChoices):
     OVERDUE = "overdue", _("report overdue")
 
 
-class NoticeStatus(models.TextChoices):
-    """Where a notice is: pending -> sent, or pending -> failed after the last attempt."""
-
-    PENDING = "pending", _("pending")
-    SENT = "sent", _("sent")
-    FAILED = "failed", _("failed")
+#: where a notice is: the notifications' own delivery states (pending -> sent / failed)
+NoticeStatus = DeliveryStatus
 
 
 class ComplianceNotice(models.Model):

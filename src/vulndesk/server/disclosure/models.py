@@ -32,6 +32,7 @@ from django.utils.translation import pgettext_lazy
 
 from vulndesk.server.accounts.models import Organisation
 from vulndesk.server.inventory.models import Release
+from vulndesk.server.notifications.models import DeliveryStatus
 
 
 class Channel(models.TextChoices):
@@ -512,12 +513,8 @@ class NoticeKind(models.TextChoices):
     VENDOR_UNSEEN = "vendor_unseen", _("case not opened")
 
 
-class NoticeStatus(models.TextChoices):
-    """Where a notice is: pending -> sent, or pending -> failed after the last attempt."""
-
-    PENDING = "pending", _("pending")
-    SENT = "sent", _("sent")
-    FAILED = "failed", _("failed")
+#: where a notice is: the notifications' own delivery states (pending -> sent / failed)
+NoticeStatus = DeliveryStatus
 
 
 class CaseNotice(models.Model):

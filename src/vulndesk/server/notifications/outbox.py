@@ -20,7 +20,7 @@ import orjson
 from django.conf import settings
 from django.db.models import F, Model
 
-from vulndesk.server.notifications.models import DeliveryChannel
+from vulndesk.server.notifications.models import DeliveryChannel, DeliveryStatus
 from vulndesk.server.notifications.services import (
     LEASE,
     MAX_ATTEMPTS,
@@ -35,8 +35,8 @@ __all__ = ["Result", "outbox_deliver", "outbox_settle"]
 
 #: what one attempt came to
 Result = Literal["sent", "retrying", "failed"]
-# the status values both outbox tables use (their NoticeStatus choices)
-_PENDING, _SENT, _FAILED = "pending", "sent", "failed"
+# both outbox tables use the deliveries' states (their NoticeStatus is DeliveryStatus)
+_PENDING, _SENT, _FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
 
 
 def outbox_deliver(
